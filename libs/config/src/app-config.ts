@@ -1,0 +1,187 @@
+import { z } from 'zod';
+
+/**
+ * A value that must never reach a log line. `toJSON` and `toString` redact it, so
+ * logging the whole config object is safe; call `reveal()` where the value is used.
+ */
+export class Secret {
+  readonly #value: string;
+  constructor(value: string) {
+    this.#value = value;
+  }
+  reveal(): string {
+    return this.#value;
+  }
+  toJSON(): string {
+    return '[redacted]';
+  }
+  toString(): string {
+    return '[redacted]';
+  }
+  [Symbol.for('nodejs.util.inspect.custom')](): string {
+    return 'Secret([redacted])';
+  }
+}
+
+export type ServiceName = 'upload-api' | 'manifest-service' | 'workspace-manager' | 'tooling';
+
+const DEFAULT_PORTS: Record<ServiceName, number> = {
+  'upload-api': 3001,
+  'manifest-service': 3002,
+  'workspace-manager': 3003,
+  tooling: 0,
+};
+
+const bool = z
+  .enum(['true', 'false', '1', '0'])
+  .transform((v) => v === 'true' || v === '1');
+const port = z.coerce.number().int().min(0).max(65535);
+const secret = z.string().min(1).transform((v) => new Secret(v));
+
+/** Development defaults match the ports that `scripts/services/*.sh` use. */
+const envSchema = z
+  .object({
+    NODE_ENV: z.enum(['development', 'test', 'production']).default('development'),
+    HOST: z.string().default('127.0.0.1'),
+    PORT: port.optional(),
+    LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+    SHUTDOWN_TIMEOUT_MS: z.coerce.number().int().positive().default(10_000),
+
+    DB_HOST: z.string().default('127.0.0.1'),
+    DB_PORT: port.default(55432),
+    DB_NAME: z.string().default('case_storage'),
+    DB_USER: z.string().default('case_storage_app'),
+    DB_PASSWORD: secret.default('case-storage-app-dev'),
+    DB_SSL: bool.default('false'),
+    DB_POOL_SIZE: z.coerce.number().int().min(1).max(200).default(10),
+    /** The role that owns the tables; only migrations connect as it. */
+    DB_MIGRATION_USER: z.string().default('case_storage_owner'),
+    DB_MIGRATION_PASSWORD: secret.default('case-storage-owner-dev'),
+
+    REDIS_URL: z.string().url().default('redis://127.0.0.1:56379/0'),
+
+    S3_ENDPOINT: z.string().url().optional(),
+    S3_REGION: z.string().default('us-east-1'),
+    S3_BUCKET: z.string().min(3).default('case-storage'),
+    S3_ACCESS_KEY_ID: z.string().optional(),
+    S3_SECRET_ACCESS_KEY: secret.optional(),
+    S3_FORCE_PATH_STYLE: bool.default('true'),
+
+    AUTH_ISSUER: z.string().min(1).default('https://case-management.local'),
+    AUTH_AUDIENCE: z.string().min(1).default('case-storage'),
+    /** HS256 shared secret: development and tests. */
+    AUTH_JWT_SECRET: secret.optional(),
+    /** JWKS URL of the identity provider: production. */
+    AUTH_JWKS_URL: z.string().url().optional(),
+  })
+  .superRefine((env, ctx) => {
+    if (!env.AUTH_JWT_SECRET && !env.AUTH_JWKS_URL) {
+      ctx.addIssue({ code: 'custom', path: ['AUTH_JWT_SECRET'], message: 'set AUTH_JWT_SECRET or AUTH_JWKS_URL' });
+    }
+    if (env.NODE_ENV === 'production' && env.AUTH_JWT_SECRET) {
+      ctx.addIssue({ code: 'custom', path: ['AUTH_JWT_SECRET'], message: 'shared-secret tokens are for development; use AUTH_JWKS_URL in production' });
+    }
+    if (env.AUTH_JWT_SECRET && env.AUTH_JWT_SECRET.reveal().length < 32) {
+      ctx.addIssue({ code: 'custom', path: ['AUTH_JWT_SECRET'], message: 'must be at least 32 characters' });
+    }
+  });
+
+export interface AppConfig {
+  readonly service: ServiceName;
+  readonly env: 'development' | 'test' | 'production';
+  readonly http: { readonly host: string; readonly port: number };
+  readonly log: { readonly level: string };
+  readonly shutdownTimeoutMs: number;
+  readonly database: {
+    readonly host: string;
+    readonly port: number;
+    readonly name: string;
+    readonly user: string;
+    readonly password: Secret;
+    readonly ssl: boolean;
+    readonly poolSize: number;
+    readonly migrationUser: string;
+    readonly migrationPassword: Secret;
+  };
+  readonly redis: { readonly url: string };
+  readonly s3: {
+    readonly endpoint?: string;
+    readonly region: string;
+    readonly bucket: string;
+    readonly accessKeyId?: string;
+    readonly secretAccessKey?: Secret;
+    readonly forcePathStyle: boolean;
+  };
+  readonly auth: {
+    readonly issuer: string;
+    readonly audience: string;
+    readonly jwtSecret?: Secret;
+    readonly jwksUrl?: string;
+  };
+}
+
+export class ConfigError extends Error {
+  constructor(readonly problems: string[]) {
+    super(`invalid configuration:\n  ${problems.join('\n  ')}`);
+    this.name = 'ConfigError';
+  }
+}
+
+/**
+ * Parses and validates the environment once, at boot. Nothing else in the code base
+ * reads `process.env`: callers pass it in here and share the typed result.
+ */
+export function loadConfig(service: ServiceName, env: Record<string, string | undefined>): AppConfig {
+  // Development and tests get a well-known signing secret so a fresh checkout boots;
+  // production must bring its own key source (checked above).
+  const withDefaults = { ...env };
+  if ((withDefaults.NODE_ENV ?? 'development') !== 'production' && !withDefaults.AUTH_JWKS_URL) {
+    withDefaults.AUTH_JWT_SECRET ??= DEV_JWT_SECRET;
+  }
+  if ((withDefaults.NODE_ENV ?? 'development') !== 'production') {
+    withDefaults.S3_ENDPOINT ??= 'http://127.0.0.1:57070';
+    withDefaults.S3_ACCESS_KEY_ID ??= 'casestorage';
+    withDefaults.S3_SECRET_ACCESS_KEY ??= 'casestorage-dev-secret';
+  }
+  const parsed = envSchema.safeParse(withDefaults);
+  if (!parsed.success) {
+    throw new ConfigError(parsed.error.issues.map((i) => `${i.path.join('.') || '(env)'}: ${i.message}`));
+  }
+  const e = parsed.data;
+  return {
+    service,
+    env: e.NODE_ENV,
+    http: { host: e.HOST, port: e.PORT ?? DEFAULT_PORTS[service] },
+    log: { level: e.LOG_LEVEL },
+    shutdownTimeoutMs: e.SHUTDOWN_TIMEOUT_MS,
+    database: {
+      host: e.DB_HOST,
+      port: e.DB_PORT,
+      name: e.DB_NAME,
+      user: e.DB_USER,
+      password: e.DB_PASSWORD,
+      ssl: e.DB_SSL,
+      poolSize: e.DB_POOL_SIZE,
+      migrationUser: e.DB_MIGRATION_USER,
+      migrationPassword: e.DB_MIGRATION_PASSWORD,
+    },
+    redis: { url: e.REDIS_URL },
+    s3: {
+      endpoint: e.S3_ENDPOINT,
+      region: e.S3_REGION,
+      bucket: e.S3_BUCKET,
+      accessKeyId: e.S3_ACCESS_KEY_ID,
+      secretAccessKey: e.S3_SECRET_ACCESS_KEY,
+      forcePathStyle: e.S3_FORCE_PATH_STYLE,
+    },
+    auth: {
+      issuer: e.AUTH_ISSUER,
+      audience: e.AUTH_AUDIENCE,
+      jwtSecret: e.AUTH_JWT_SECRET,
+      jwksUrl: e.AUTH_JWKS_URL,
+    },
+  };
+}
+
+/** Public on purpose: it signs development and test tokens only, and production refuses it. */
+export const DEV_JWT_SECRET = 'case-storage-development-signing-secret-not-for-production';
