@@ -26,12 +26,15 @@ export default [
                         "^.*/eslint(\\.base)?\\.config\\.[cm]?[jt]s$"
                     ],
                     depConstraints: [
-                        {
-                            sourceTag: "*",
-                            onlyDependOnLibsWithTags: [
-                                "*"
-                            ]
-                        }
+                        { sourceTag: "type:app", onlyDependOnLibsWithTags: ["type:feature", "type:data-access", "type:util", "type:testing"] },
+                        { sourceTag: "type:feature", onlyDependOnLibsWithTags: ["type:feature", "type:data-access", "type:util", "type:testing"] },
+                        { sourceTag: "type:data-access", onlyDependOnLibsWithTags: ["type:data-access", "type:util", "type:testing"] },
+                        { sourceTag: "type:util", onlyDependOnLibsWithTags: ["type:util"] },
+                        { sourceTag: "type:testing", onlyDependOnLibsWithTags: ["type:feature", "type:data-access", "type:util"] },
+                        { sourceTag: "scope:upload", onlyDependOnLibsWithTags: ["scope:upload", "scope:shared"] },
+                        { sourceTag: "scope:manifest", onlyDependOnLibsWithTags: ["scope:manifest", "scope:shared"] },
+                        { sourceTag: "scope:workspace", onlyDependOnLibsWithTags: ["scope:workspace", "scope:shared"] },
+                        { sourceTag: "scope:shared", onlyDependOnLibsWithTags: ["scope:shared"] }
                     ]
                 }
             ]
@@ -50,5 +53,32 @@ export default [
         ],
         // Override or add rules here
         rules: {}
+    },
+    {
+        files: ["**/*.ts"],
+        languageOptions: {
+            parserOptions: { projectService: true, tsconfigRootDir: import.meta.dirname }
+        },
+        rules: {
+            "@typescript-eslint/no-floating-promises": "error",
+            "@typescript-eslint/switch-exhaustiveness-check": "error",
+            "@typescript-eslint/no-explicit-any": "error"
+        }
+    },
+    {
+        // The test harness is for tests: production code never imports it.
+        files: ["**/*.ts"],
+        ignores: ["**/*.spec.ts", "**/*.int-spec.ts", "libs/testing/**", "**/bench/**"],
+        rules: {
+            "no-restricted-imports": ["error", { paths: [{ name: "@case-storage/testing", message: "test harness: only for *.spec.ts / *.int-spec.ts" }] }]
+        }
+    },
+    {
+        // Only the config library reads the environment; everything else gets a typed AppConfig.
+        files: ["**/*.ts"],
+        ignores: ["libs/config/**", "**/main.ts", "**/*.spec.ts", "**/*.int-spec.ts", "libs/testing/**", "**/bench/**", "**/jest.config.*"],
+        rules: {
+            "no-restricted-properties": ["error", { object: "process", property: "env", message: "read configuration through @case-storage/config" }]
+        }
     }
 ];
