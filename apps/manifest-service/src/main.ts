@@ -1,19 +1,16 @@
-/**
- * This is not a production server yet!
- * This is only a minimal backend to get started.
- */
-
-import { Logger } from '@nestjs/common';
-import { NestFactory } from '@nestjs/core';
+import 'reflect-metadata';
+import { ConfigError, loadConfig } from '@case-storage/config';
+import { bootstrap } from '@case-storage/platform';
 import { AppModule } from './app/app.module';
 
-async function bootstrap() {
-  const app = await NestFactory.create(AppModule);
-  const globalPrefix = 'api';
-  app.setGlobalPrefix(globalPrefix);
-  const port = process.env.PORT || 3000;
-  await app.listen(port);
-  Logger.log(`🚀 Application is running on: http://localhost:${port}/${globalPrefix}`);
+async function main(): Promise<void> {
+  const config = loadConfig('manifest-service', process.env);
+  await bootstrap(AppModule.forRoot(config), config);
 }
 
-bootstrap();
+main().catch((err: unknown) => {
+  // Before the logger exists: one JSON line on stderr, then a non-zero exit (fail fast).
+  const message = err instanceof ConfigError ? err.message : err instanceof Error ? (err.stack ?? err.message) : String(err);
+  process.stderr.write(JSON.stringify({ level: 'fatal', service: 'manifest-service', msg: message }) + '\n');
+  process.exit(1);
+});

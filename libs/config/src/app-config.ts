@@ -132,17 +132,18 @@ export class ConfigError extends Error {
  * reads `process.env`: callers pass it in here and share the typed result.
  */
 export function loadConfig(service: ServiceName, env: Record<string, string | undefined>): AppConfig {
-  // Development and tests get a well-known signing secret so a fresh checkout boots;
-  // production must bring its own key source (checked above).
-  const withDefaults = { ...env };
-  if ((withDefaults.NODE_ENV ?? 'development') !== 'production' && !withDefaults.AUTH_JWKS_URL) {
-    withDefaults.AUTH_JWT_SECRET ??= DEV_JWT_SECRET;
-  }
-  if ((withDefaults.NODE_ENV ?? 'development') !== 'production') {
-    withDefaults.S3_ENDPOINT ??= 'http://127.0.0.1:57070';
-    withDefaults.S3_ACCESS_KEY_ID ??= 'casestorage';
-    withDefaults.S3_SECRET_ACCESS_KEY ??= 'casestorage-dev-secret';
-  }
+  // Development and tests get well-known local credentials so a fresh checkout boots;
+  // production must bring its own (the schema refuses the development signing secret there).
+  const isProduction = env['NODE_ENV'] === 'production';
+  const devDefaults: Record<string, string> = isProduction
+    ? {}
+    : {
+        S3_ENDPOINT: 'http://127.0.0.1:57070',
+        S3_ACCESS_KEY_ID: 'casestorage',
+        S3_SECRET_ACCESS_KEY: 'casestorage-dev-secret',
+        ...(env['AUTH_JWKS_URL'] ? {} : { AUTH_JWT_SECRET: DEV_JWT_SECRET }),
+      };
+  const withDefaults = { ...devDefaults, ...stripEmpty(env) };
   const parsed = envSchema.safeParse(withDefaults);
   if (!parsed.success) {
     throw new ConfigError(parsed.error.issues.map((i) => `${i.path.join('.') || '(env)'}: ${i.message}`));
@@ -181,6 +182,11 @@ export function loadConfig(service: ServiceName, env: Record<string, string | un
       jwksUrl: e.AUTH_JWKS_URL,
     },
   };
+}
+
+/** An empty variable means "not set", as in most deployment tools. */
+function stripEmpty(env: Record<string, string | undefined>): Record<string, string> {
+  return Object.fromEntries(Object.entries(env).filter((e): e is [string, string] => e[1] !== undefined && e[1] !== ''));
 }
 
 /** Public on purpose: it signs development and test tokens only, and production refuses it. */

@@ -1,1 +1,2 @@
-export * from './lib/object-storage';
+export * from './s3-client.factory';
+export * from './object-storage.module';

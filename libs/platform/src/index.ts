@@ -1,1 +1,5 @@
-export * from './lib/platform';
+export * from './bootstrap';
+export * from './error.filter';
+export * from './health.controller';
+export * from './logger.module';
+export * from './platform.module';

@@ -1,10 +1,11 @@
-import { Module } from '@nestjs/common';
-import { AppController } from './app.controller';
-import { AppService } from './app.service';
+import { DynamicModule, Module } from '@nestjs/common';
+import { AppConfig } from '@case-storage/config';
+import { PlatformModule } from '@case-storage/platform';
 
-@Module({
-  imports: [],
-  controllers: [AppController],
-  providers: [AppService],
-})
-export class AppModule {}
+/** Workspace manager: materializes case workspaces on the node's SSD, runs the agent, syncs back. */
+@Module({})
+export class AppModule {
+  static forRoot(config: AppConfig): DynamicModule {
+    return { module: AppModule, imports: [PlatformModule.forRoot(config)] };
+  }
+}

@@ -1,0 +1,30 @@
+import { DynamicModule, INestApplication, Type } from '@nestjs/common';
+import { NestFactory } from '@nestjs/core';
+import { AppConfig } from '@case-storage/config';
+import { Logger } from 'nestjs-pino';
+
+/**
+ * Starts an app the same way everywhere: JSON logs from the first line, shutdown hooks
+ * (SIGTERM drains HTTP, closes pools and queues), and a hard deadline so a stuck
+ * dependency can never keep a terminating pod alive forever.
+ */
+export async function bootstrap(appModule: Type | DynamicModule, config: AppConfig): Promise<INestApplication> {
+  const app = await NestFactory.create(appModule, { bufferLogs: true });
+  app.useLogger(app.get(Logger));
+  app.enableShutdownHooks();
+  const http = app.getHttpAdapter().getInstance() as { disable(setting: string): void };
+  http.disable('x-powered-by');
+
+  for (const signal of ['SIGTERM', 'SIGINT'] as const) {
+    process.once(signal, () => {
+      setTimeout(() => {
+        app.get(Logger).error(`shutdown took longer than ${config.shutdownTimeoutMs} ms; exiting`);
+        process.exit(1);
+      }, config.shutdownTimeoutMs).unref();
+    });
+  }
+
+  await app.listen(config.http.port, config.http.host);
+  app.get(Logger).log(`${config.service} listening on http://${config.http.host}:${config.http.port}`);
+  return app;
+}
