@@ -1,0 +1,37 @@
+#!/usr/bin/env bash
+# Installs everything the project needs on a fresh Debian machine, idempotently:
+# system packages, the npm workspace (from the lock file) and the pinned Go tools.
+# A second run only checks and finishes in seconds.
+# Usage: scripts/install.sh
+set -euo pipefail
+. "$(dirname "${BASH_SOURCE[0]}")/services/common.sh"
+cd "$REPO_ROOT"
+
+t0=$(now_s)
+need=()
+[[ -x /usr/lib/postgresql/15/bin/postgres ]] || need+=(postgresql-15)
+command -v redis-server >/dev/null 2>&1 || need+=(redis-server)
+command -v openssl >/dev/null 2>&1 || need+=(openssl)
+command -v curl >/dev/null 2>&1 || need+=(curl)
+if ((${#need[@]})); then
+  info "installing Debian packages: ${need[*]}"
+  export DEBIAN_FRONTEND=noninteractive
+  apt-get update -qq
+  apt-get install -y -qq --no-install-recommends "${need[@]}" >/dev/null
+  # Debian starts its own instances; ours run from .local/ on other ports.
+  service redis-server stop >/dev/null 2>&1 || true
+  service postgresql stop >/dev/null 2>&1 || true
+fi
+
+require_cmd node npm go
+# npm ci only when the lock file changed since the last install.
+stamp="node_modules/.package-lock.json"
+if [[ ! -f "$stamp" || package-lock.json -nt "$stamp" ]]; then
+  info "installing npm packages from package-lock.json"
+  npm ci --no-audit --no-fund
+else
+  info "npm packages up to date"
+fi
+
+bash scripts/services/build-tools.sh all
+info "install complete in $(since "$t0")"
