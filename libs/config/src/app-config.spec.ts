@@ -1,0 +1,53 @@
+import { inspect } from 'node:util';
+import { ConfigError, DEV_JWT_SECRET, loadConfig } from './app-config';
+
+describe('loadConfig', () => {
+  it('boots a development checkout with local defaults', () => {
+    const config = loadConfig('upload-api', {});
+    expect(config.http).toEqual({ host: '127.0.0.1', port: 3001 });
+    expect(config.database.port).toBe(55432);
+    expect(config.s3.endpoint).toBe('http://127.0.0.1:57070');
+    expect(config.auth.jwtSecret?.reveal()).toBe(DEV_JWT_SECRET);
+  });
+
+  it('gives each service its own default port and honours PORT', () => {
+    expect(loadConfig('manifest-service', {}).http.port).toBe(3002);
+    expect(loadConfig('workspace-manager', { PORT: '9000' }).http.port).toBe(9000);
+  });
+
+  it('never prints secrets, however the config is logged', () => {
+    const config = loadConfig('upload-api', { DB_PASSWORD: 'hunter2-database' });
+    expect(JSON.stringify(config)).not.toContain('hunter2-database');
+    expect(inspect(config, { depth: 5 })).not.toContain('hunter2-database');
+    expect(config.database.password.reveal()).toBe('hunter2-database');
+  });
+
+  it('lists every problem at once, naming the variable', () => {
+    const attempt = () => loadConfig('upload-api', { DB_PORT: 'abc', REDIS_URL: 'not a url', LOG_LEVEL: 'chatty' });
+    expect(attempt).toThrow(ConfigError);
+    try {
+      attempt();
+    } catch (err) {
+      const problems = (err as ConfigError).problems.join('\n');
+      expect(problems).toMatch(/DB_PORT/);
+      expect(problems).toMatch(/REDIS_URL/);
+      expect(problems).toMatch(/LOG_LEVEL/);
+    }
+  });
+
+  it('requires a key source in production and refuses shared secrets there', () => {
+    expect(() => loadConfig('upload-api', { NODE_ENV: 'production', S3_ENDPOINT: 'https://s3.example.com' })).toThrow(/AUTH_JWT_SECRET or AUTH_JWKS_URL/);
+    expect(() => loadConfig('upload-api', { NODE_ENV: 'production', AUTH_JWT_SECRET: 'x'.repeat(40) })).toThrow(/use AUTH_JWKS_URL in production/);
+    const prod = loadConfig('upload-api', { NODE_ENV: 'production', AUTH_JWKS_URL: 'https://idp.example.com/jwks.json' });
+    expect(prod.auth.jwtSecret).toBeUndefined();
+    expect(prod.s3.accessKeyId).toBeUndefined();
+  });
+
+  it('rejects a short signing secret', () => {
+    expect(() => loadConfig('upload-api', { AUTH_JWT_SECRET: 'short' })).toThrow(/at least 32 characters/);
+  });
+
+  it('treats an empty variable as unset', () => {
+    expect(loadConfig('upload-api', { DB_HOST: '' }).database.host).toBe('127.0.0.1');
+  });
+});
