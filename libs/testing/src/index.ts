@@ -1,1 +1,2 @@
-export * from './lib/testing';
+export * from './database';
+export * from './factories';

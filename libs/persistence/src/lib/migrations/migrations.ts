@@ -1,0 +1,7 @@
+import { InitialSchema1796412796261 } from './1796412796261-initial-schema.migration';
+
+/**
+ * Every migration, oldest first, listed explicitly: the apps are bundled by webpack, so
+ * TypeORM's glob loading would find nothing. Add new migrations at the end.
+ */
+export const migrations = [InitialSchema1796412796261];
