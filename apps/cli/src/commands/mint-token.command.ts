@@ -1,6 +1,6 @@
 import { parseArgs } from 'node:util';
 import { DEFAULT_DEV_TOKEN_TTL_SECONDS, signDevToken } from '@case-storage/auth';
-import { Role } from '@case-storage/domain';
+import { isUuid, Role } from '@case-storage/domain';
 import { CliCommand } from './cli-command';
 
 const USAGE = `usage: case-storage mint-token --tenant <uuid> --subject <sub> [--role user|admin ...] [--ttl seconds]
@@ -44,6 +44,7 @@ export const mintTokenCommand: CliCommand = {
     }
     const problems: string[] = [];
     if (!values.tenant) problems.push('--tenant is required');
+    else if (!isUuid(values.tenant)) problems.push('--tenant must be a UUID');
     if (!values.subject) problems.push('--subject is required');
     const roles = values.role ?? [Role.User];
     const unknownRoles = roles.filter((r) => !isRole(r));
