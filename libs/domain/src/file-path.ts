@@ -23,7 +23,8 @@ export enum PathProblem {
 
 export type PathCheck = { ok: true; path: string } | { ok: false; problem: PathProblem; message: string };
 
-// C0 controls, DEL and C1 controls (NUL included).
+// C0 controls, DEL and C1 controls (NUL included): matching them is the point here.
+// eslint-disable-next-line no-control-regex
 const CONTROL = /[\u0000-\u001f\u007f-\u009f]/;
 // Bidirectional overrides and isolates: they make "invoice‮fdp.exe" look like a PDF.
 const BIDI = /[\u202a-\u202e\u2066-\u2069\u200e\u200f\u061c]/;

@@ -1,6 +1,7 @@
 import { ArgumentsHost, Catch, ExceptionFilter, HttpException, HttpStatus, Logger } from '@nestjs/common';
 import { CaseStorageError } from '@case-storage/domain';
 import type { Request, Response } from 'express';
+import { requestIdOf } from './logger.module';
 
 /** The one JSON shape every error answer has. */
 export interface ErrorBody {
@@ -68,8 +69,10 @@ export class ErrorFilter implements ExceptionFilter {
     const http = host.switchToHttp();
     const req = http.getRequest<Request & { id?: unknown }>();
     const res = http.getResponse<Response>();
-    const requestId = String(req.id ?? 'unknown');
+    // Errors raised before the logging middleware ran (a malformed JSON body) have no id yet.
+    const requestId = String(req.id ?? requestIdOf(req, res));
     const { status, body } = toErrorResponse(err, requestId);
+    if (status === 401) res.setHeader('WWW-Authenticate', 'Bearer realm="case-storage"');
     if (status >= 500) {
       this.logger.error({ err, requestId, method: req.method, path: req.path }, 'request failed');
     }

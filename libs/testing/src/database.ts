@@ -1,7 +1,6 @@
 import { AppConfig, loadConfig } from '@case-storage/config';
 // The harness builds on persistence, whose own tests use the harness: a cycle that only
 // test files create (production code may not import the harness), so it is ignored here.
-// eslint-disable-next-line @nx/enforce-module-boundaries
 import {
   CaseRecord,
   createDataSource,
