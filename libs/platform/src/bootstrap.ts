@@ -1,4 +1,4 @@
-import { DynamicModule, INestApplication, Type } from '@nestjs/common';
+import { ConsoleLogger, DynamicModule, INestApplication, Type } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { AppConfig } from '@case-storage/config';
 import { Logger } from 'nestjs-pino';
@@ -9,7 +9,12 @@ import { Logger } from 'nestjs-pino';
  * dependency can never keep a terminating pod alive forever.
  */
 export async function bootstrap(appModule: Type | DynamicModule, config: AppConfig): Promise<INestApplication> {
-  const app = await NestFactory.create(appModule, { bufferLogs: true });
+  // JSON from the first line: if boot fails before pino takes over, Nest's own logger
+  // still writes one JSON object per line.
+  const app = await NestFactory.create(appModule, {
+    bufferLogs: true,
+    logger: new ConsoleLogger({ json: true, colors: false, context: config.service }),
+  });
   app.useLogger(app.get(Logger));
   app.enableShutdownHooks();
   const http = app.getHttpAdapter().getInstance() as { disable(setting: string): void };

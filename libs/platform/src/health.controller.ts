@@ -1,5 +1,6 @@
-import { Controller, Get, Inject } from '@nestjs/common';
-import { HealthCheck, HealthCheckService, HealthIndicatorResult, HealthIndicatorService } from '@nestjs/terminus';
+import { Controller, Get, Inject, Res, ServiceUnavailableException } from '@nestjs/common';
+import type { Response } from 'express';
+import { HealthCheck, HealthCheckResult, HealthCheckService, HealthIndicatorResult, HealthIndicatorService } from '@nestjs/terminus';
 import { S3Client } from '@aws-sdk/client-s3';
 import { APP_CONFIG, AppConfig } from '@case-storage/config';
 import { Public } from '@case-storage/auth';
@@ -43,12 +44,19 @@ export class HealthController {
 
   @Get('ready')
   @HealthCheck()
-  ready() {
-    return this.health.check([
-      () => this.probe('postgres', () => pingDatabase(this.dataSource)),
-      () => this.probe('redis', () => pingRedis(this.redis)),
-      () => this.probe('objectStorage', () => pingObjectStorage(this.s3, this.config.s3.bucket)),
-    ]);
+  async ready(@Res({ passthrough: true }) res: Response): Promise<HealthCheckResult> {
+    try {
+      return await this.health.check([
+        () => this.probe('postgres', () => pingDatabase(this.dataSource)),
+        () => this.probe('redis', () => pingRedis(this.redis)),
+        () => this.probe('objectStorage', () => pingObjectStorage(this.s3, this.config.s3.bucket)),
+      ]);
+    } catch (err) {
+      // Keep terminus' per-dependency report as the 503 body: it says which one is down.
+      if (!(err instanceof ServiceUnavailableException)) throw err;
+      res.status(503);
+      return err.getResponse() as HealthCheckResult;
+    }
   }
 
   private async probe(key: string, ping: () => Promise<void>): Promise<HealthIndicatorResult> {

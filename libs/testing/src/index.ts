@@ -1,3 +1,5 @@
 export * from './database';
 export * from './factories';
 export * from './tokens';
+export * from './processes';
+export * from './app-boot.contract';

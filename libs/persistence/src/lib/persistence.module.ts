@@ -29,7 +29,15 @@ export class PersistenceModule {
         {
           provide: DataSource,
           inject: [APP_CONFIG],
-          useFactory: (config: AppConfig): Promise<DataSource> => createDataSource(config).initialize(),
+          // Fail fast with a message an operator can act on; the orchestrator restarts us.
+          useFactory: (config: AppConfig): Promise<DataSource> =>
+            createDataSource(config)
+              .initialize()
+              .catch((err: unknown) => {
+                const { host, port, name, user } = config.database;
+                const reason = err instanceof Error ? err.message : String(err);
+                throw new Error(`cannot connect to PostgreSQL at ${host}:${port}/${name} as ${user}: ${reason}`);
+              }),
         },
         TenantTransactions,
         TenancyRepository,

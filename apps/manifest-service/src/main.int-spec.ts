@@ -1,0 +1,3 @@
+import { describeAppBoot } from '@case-storage/testing';
+
+describeAppBoot('manifest-service', 'manifest-service');
