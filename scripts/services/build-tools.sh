@@ -5,8 +5,8 @@
 #
 # Usage: build-tools.sh [all|s3|kube|TOOL...]      (default: all)
 #   s3   = versitygw
-#   kube = etcd kube-apiserver kwok helm
-#   TOOL = one of: versitygw etcd kube-apiserver kwok helm
+#   kube = etcd kube-apiserver kube-controller-manager kube-scheduler kwok helm
+#   TOOL = one of: versitygw etcd kube-apiserver kube-controller-manager kube-scheduler kwok helm
 #   build-tools.sh --bin-dir   prints the bin dir and exits
 # Env: CASE_STORAGE_CACHE (cache root), GO (go binary, default `go`),
 #      BUILD_TOOLS_FORCE=1 (rebuild even if present).
@@ -29,21 +29,26 @@ declare -A PKG=(
   [versitygw]=github.com/versity/versitygw/cmd/versitygw
   [etcd]=go.etcd.io/etcd/server/v3
   [kube-apiserver]=k8s.io/kubernetes/cmd/kube-apiserver
+  [kube-controller-manager]=k8s.io/kubernetes/cmd/kube-controller-manager
+  [kube-scheduler]=k8s.io/kubernetes/cmd/kube-scheduler
   [kwok]=sigs.k8s.io/kwok/cmd/kwok
   [helm]=helm.sh/helm/v4/cmd/helm
 )
 # tool name -> the name `go build -o DIR/` gives the binary
 declare -A OUT=([etcd]=server)
+KUBE_TOOLS=(etcd kube-apiserver kube-controller-manager kube-scheduler kwok helm)
 
 want=()
 [[ $# -gt 0 ]] || set -- all
 for arg in "$@"; do
   case "$arg" in
-    all) want+=(versitygw etcd kube-apiserver kwok helm) ;;
+    all) want+=("${KUBE_TOOLS[@]}" versitygw) ;;
     s3) want+=(versitygw) ;;
-    kube) want+=(etcd kube-apiserver kwok helm) ;;
-    versitygw | etcd | kube-apiserver | kwok | helm) want+=("$arg") ;;
-    *) die "unknown tool or group '$arg' (use: all, s3, kube, versitygw, etcd, kube-apiserver, kwok, helm)" ;;
+    kube) want+=("${KUBE_TOOLS[@]}") ;;
+    *)
+      [[ -n "${PKG[$arg]:-}" ]] || die "unknown tool or group '$arg' (use: all, s3, kube, ${!PKG[*]})"
+      want+=("$arg")
+      ;;
   esac
 done
 
