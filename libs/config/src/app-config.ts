@@ -32,6 +32,33 @@ const DEFAULT_PORTS: Record<ServiceName, number> = {
   tooling: 0,
 };
 
+const MiB = 1024 * 1024;
+const GiB = 1024 * MiB;
+/** S3's limit on the parts of one multipart upload. */
+export const MAX_PARTS = 10_000;
+
+/** What a law firm uploads: documents, mail, spreadsheets, scans, plain text. */
+const DEFAULT_CONTENT_TYPES = [
+  'application/pdf',
+  'application/msword',
+  'application/vnd.openxmlformats-officedocument.wordprocessingml.document',
+  'application/vnd.ms-excel',
+  'application/vnd.openxmlformats-officedocument.spreadsheetml.sheet',
+  'application/vnd.ms-powerpoint',
+  'application/vnd.openxmlformats-officedocument.presentationml.presentation',
+  'application/vnd.oasis.opendocument.text',
+  'application/rtf',
+  'message/rfc822',
+  'application/vnd.ms-outlook',
+  'text/plain',
+  'text/markdown',
+  'text/html',
+  'text/csv',
+  'image/png',
+  'image/jpeg',
+  'image/tiff',
+];
+
 const bool = z
   .enum(['true', 'false', '1', '0'])
   .transform((v) => v === 'true' || v === '1');
@@ -67,6 +94,20 @@ const envSchema = z
     S3_SECRET_ACCESS_KEY: secret.optional(),
     S3_FORCE_PATH_STYLE: bool.default('true'),
 
+    /** Browser origins allowed to call the API directly (comma-separated); none by default. */
+    CORS_ORIGINS: z.string().default(''),
+
+    UPLOAD_MAX_FILES_PER_BATCH: z.coerce.number().int().min(1).max(1000).default(100),
+    UPLOAD_MAX_FILE_SIZE_BYTES: z.coerce.number().int().positive().default(5 * GiB),
+    /** Files larger than this go multipart (S3 caps a single PUT at 5 GiB). */
+    UPLOAD_MULTIPART_THRESHOLD_BYTES: z.coerce.number().int().positive().max(5 * GiB).default(64 * MiB),
+    /** S3 needs every part but the last to be at least 5 MiB. */
+    UPLOAD_PART_SIZE_BYTES: z.coerce.number().int().min(5 * MiB).max(5 * GiB).default(16 * MiB),
+    UPLOAD_URL_TTL_SECONDS: z.coerce.number().int().min(60).max(7 * 24 * 3600).default(900),
+    UPLOAD_PENDING_TTL_SECONDS: z.coerce.number().int().min(60).default(24 * 3600),
+    UPLOAD_SWEEP_INTERVAL_SECONDS: z.coerce.number().int().min(1).default(300),
+    UPLOAD_ALLOWED_CONTENT_TYPES: z.string().default(DEFAULT_CONTENT_TYPES.join(',')),
+
     AUTH_ISSUER: z.string().min(1).default('https://case-management.local'),
     AUTH_AUDIENCE: z.string().min(1).default('case-storage'),
     /** HS256 shared secret: development and tests. */
@@ -80,6 +121,13 @@ const envSchema = z
     }
     if (env.NODE_ENV === 'production' && env.AUTH_JWT_SECRET) {
       ctx.addIssue({ code: 'custom', path: ['AUTH_JWT_SECRET'], message: 'shared-secret tokens are for development; use AUTH_JWKS_URL in production' });
+    }
+    if (env.UPLOAD_MAX_FILE_SIZE_BYTES > env.UPLOAD_PART_SIZE_BYTES * MAX_PARTS) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['UPLOAD_MAX_FILE_SIZE_BYTES'],
+        message: `must be at most UPLOAD_PART_SIZE_BYTES x ${MAX_PARTS} (S3's part limit)`,
+      });
     }
     if (env.AUTH_JWT_SECRET && env.AUTH_JWT_SECRET.reveal().length < 32) {
       ctx.addIssue({ code: 'custom', path: ['AUTH_JWT_SECRET'], message: 'must be at least 32 characters' });
@@ -111,6 +159,18 @@ export interface AppConfig {
     readonly accessKeyId?: string;
     readonly secretAccessKey?: Secret;
     readonly forcePathStyle: boolean;
+  };
+  readonly cors: { readonly origins: readonly string[] };
+  readonly uploads: {
+    readonly maxFilesPerBatch: number;
+    readonly maxFileSize: number;
+    readonly multipartThreshold: number;
+    readonly partSize: number;
+    readonly urlTtlSeconds: number;
+    readonly pendingTtlSeconds: number;
+    readonly sweepIntervalSeconds: number;
+    /** Lower-case media types without parameters. */
+    readonly allowedContentTypes: readonly string[];
   };
   readonly auth: {
     readonly issuer: string;
@@ -175,6 +235,17 @@ export function loadConfig(service: ServiceName, env: Record<string, string | un
       secretAccessKey: e.S3_SECRET_ACCESS_KEY,
       forcePathStyle: e.S3_FORCE_PATH_STYLE,
     },
+    cors: { origins: list(e.CORS_ORIGINS) },
+    uploads: {
+      maxFilesPerBatch: e.UPLOAD_MAX_FILES_PER_BATCH,
+      maxFileSize: e.UPLOAD_MAX_FILE_SIZE_BYTES,
+      multipartThreshold: e.UPLOAD_MULTIPART_THRESHOLD_BYTES,
+      partSize: e.UPLOAD_PART_SIZE_BYTES,
+      urlTtlSeconds: e.UPLOAD_URL_TTL_SECONDS,
+      pendingTtlSeconds: e.UPLOAD_PENDING_TTL_SECONDS,
+      sweepIntervalSeconds: e.UPLOAD_SWEEP_INTERVAL_SECONDS,
+      allowedContentTypes: list(e.UPLOAD_ALLOWED_CONTENT_TYPES).map((t) => t.toLowerCase()),
+    },
     auth: {
       issuer: e.AUTH_ISSUER,
       audience: e.AUTH_AUDIENCE,
@@ -182,6 +253,13 @@ export function loadConfig(service: ServiceName, env: Record<string, string | un
       jwksUrl: e.AUTH_JWKS_URL,
     },
   };
+}
+
+function list(value: string): string[] {
+  return value
+    .split(',')
+    .map((v) => v.trim())
+    .filter(Boolean);
 }
 
 /** An empty variable means "not set", as in most deployment tools. */

@@ -2,3 +2,4 @@ export * from './errors';
 export * from './ids';
 export * from './roles';
 export * from './file-path';
+export * from './validation';

@@ -1,1 +1,3 @@
-export * from './lib/manifest-cache';
+export * from './manifest-cache-keys';
+export * from './manifest-cache';
+export * from './manifest-cache.module';

@@ -2,9 +2,9 @@ import { Global, Inject, Injectable, Module, OnApplicationShutdown } from '@nest
 import { S3Client } from '@aws-sdk/client-s3';
 import { APP_CONFIG, AppConfig } from '@case-storage/config';
 import { createS3Client } from './s3-client.factory';
+import { ObjectStore } from './object-store';
+import { S3_CLIENT } from './s3-client.token';
 
-/** Injection token of the shared S3 client. Only adapters in this library use it. */
-export const S3_CLIENT = Symbol('S3_CLIENT');
 
 @Injectable()
 class S3Lifecycle implements OnApplicationShutdown {
@@ -19,7 +19,8 @@ class S3Lifecycle implements OnApplicationShutdown {
   providers: [
     { provide: S3_CLIENT, inject: [APP_CONFIG], useFactory: (config: AppConfig) => createS3Client(config.s3) },
     S3Lifecycle,
+    ObjectStore,
   ],
-  exports: [S3_CLIENT],
+  exports: [S3_CLIENT, ObjectStore],
 })
 export class ObjectStorageModule {}

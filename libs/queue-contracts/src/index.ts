@@ -1,1 +1,1 @@
-export * from './lib/queue-contracts';
+export * from './queues';

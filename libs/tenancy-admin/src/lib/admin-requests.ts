@@ -23,20 +23,6 @@ export type PutCaseBody = z.infer<typeof putCaseBody>;
 export const putMemberBody = z.object({ role: z.enum(CASE_MEMBER_ROLES) }).strict();
 export type PutMemberBody = z.infer<typeof putMemberBody>;
 
-/** Parses a JSON body; a failure is a 400 VALIDATION_FAILED naming every bad field. */
-export function parseBody<S extends z.ZodTypeAny>(schema: S, body: unknown): z.infer<S> {
-  const result = schema.safeParse(body ?? {});
-  if (!result.success) {
-    const issues = result.error.issues.map((i) => ({ field: i.path.join('.') || '(body)', message: i.message }));
-    throw new RequestError(
-      RequestErrorCode.ValidationFailed,
-      `The request body is invalid: ${issues.map((i) => `${i.field}: ${i.message}`).join('; ')}.`,
-      { issues },
-    );
-  }
-  return result.data;
-}
-
 /** A case member's subject from the URL: the `sub` of that person's tokens. */
 export function parseSubject(value: unknown): string {
   // eslint-disable-next-line no-control-regex

@@ -1,7 +1,7 @@
 import { Body, Controller, Delete, Get, HttpCode, HttpStatus, Param, Put } from '@nestjs/common';
 import { Roles } from '@case-storage/auth';
-import { parseUuid, Role } from '@case-storage/domain';
-import { parseBody, parseSubject, putCaseBody, putMemberBody, putTenantBody } from './admin-requests';
+import { parseBody, parseUuid, Role } from '@case-storage/domain';
+import { parseSubject, putCaseBody, putMemberBody, putTenantBody } from './admin-requests';
 import { CaseMemberView, CaseView, TenantView, toCaseMemberView, toCaseView, toTenantView } from './admin-views';
 import { TenancyAdminService } from './tenancy-admin.service';
 

@@ -21,8 +21,9 @@ export class FileVersionEntity {
   fileId!: string;
 
   /** 1, 2, 3... per file (unique per file). */
-  @Column({ name: 'version_no', type: 'integer' })
-  versionNo!: number;
+  /** Given at commit (max + 1 under the file's row lock); null while pending. */
+  @Column({ name: 'version_no', type: 'integer', nullable: true })
+  versionNo!: number | null;
 
   @Column({ name: 'object_key', type: 'text' })
   objectKey!: string;
@@ -64,4 +65,22 @@ export class FileVersionEntity {
 
   @Column({ name: 'committed_at', type: 'timestamptz', nullable: true })
   committedAt!: Date | null;
+
+  /** The file's current version when this upload began; null for a file's first upload. */
+  @Column({ name: 'base_version_id', type: 'uuid', nullable: true })
+  baseVersionId!: string | null;
+
+  /** Multipart uploads: the part size and each part's SHA-256 (base64), as signed. */
+  @Column({ name: 'part_size', type: 'integer', nullable: true })
+  partSize!: number | null;
+
+  @Column({ name: 'part_checksums', type: 'text', array: true, nullable: true })
+  partChecksums!: string[] | null;
+
+  /** When the whole-file SHA-256 was confirmed against the stored bytes. */
+  @Column({ name: 'verified_at', type: 'timestamptz', nullable: true })
+  verifiedAt!: Date | null;
+
+  @Column({ name: 'failure_reason', type: 'text', nullable: true })
+  failureReason!: string | null;
 }

@@ -39,9 +39,14 @@ describe('migrations', () => {
   });
 
   it('enable and FORCE row-level security with a tenant policy on every tenant-owned table', async () => {
+    // Policies that apply to the app role: exactly the tenant-isolation one. (The sweeper's
+    // read-only policy is for the table owner alone, which the next test pins down.)
     const rows: Array<{ relname: string; relrowsecurity: boolean; relforcerowsecurity: boolean; policies: number }> = await app.query(
       `SELECT c.relname, c.relrowsecurity, c.relforcerowsecurity,
-              (SELECT count(*)::int FROM pg_policy p WHERE p.polrelid = c.oid) AS policies
+              (SELECT count(*)::int FROM pg_policy p
+                WHERE p.polrelid = c.oid
+                  AND EXISTS (SELECT 1 FROM unnest(p.polroles) r(oid) WHERE r.oid = 0 OR pg_has_role(current_user, r.oid, 'MEMBER'))
+              ) AS policies
          FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
         WHERE n.nspname = 'public' AND c.relkind = 'r' AND c.relname <> $1
         ORDER BY c.relname`,
@@ -56,6 +61,15 @@ describe('migrations', () => {
         policies: 1,
       });
     }
+  });
+
+  it('limit the one extra policy to SELECTs of pending uploads by the owner', async () => {
+    const extra: Array<{ polname: string; polcmd: string; roles: string[]; qual: string }> = await app.query(
+      `SELECT p.polname, p.polcmd, ARRAY(SELECT rolname FROM pg_roles WHERE oid = ANY (p.polroles))::text[] AS roles,
+              pg_get_expr(p.polqual, p.polrelid) AS qual
+         FROM pg_policy p WHERE p.polname NOT LIKE '%_tenant_isolation'`,
+    );
+    expect(extra).toEqual([{ polname: 'file_versions_owner_sweep', polcmd: 'r', roles: ['case_storage_owner'], qual: "(status = 'pending'::text)" }]);
   });
 
   it('grant the app DML on tenant tables but only SELECT and INSERT on audit_events', async () => {
@@ -96,8 +110,9 @@ describe('migrations', () => {
         const key = `${meta.tableName}.${column.databaseName}`;
         const actual = byKey.get(key);
         const type = typeof column.type === 'string' ? column.type : 'unknown';
+        const udt = column.isArray ? `_${udtOf[type]}` : udtOf[type];
         if (!actual) mismatches.push(`${key} missing`);
-        else if (udtOf[type] !== actual.udt_name) mismatches.push(`${key}: entity ${type}, database ${actual.udt_name}`);
+        else if (udt !== actual.udt_name) mismatches.push(`${key}: entity ${type}, database ${actual.udt_name}`);
         else if (column.isNullable !== (actual.is_nullable === 'YES')) mismatches.push(`${key}: nullability differs`);
         checked++;
       }
