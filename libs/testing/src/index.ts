@@ -3,3 +3,4 @@ export * from './factories';
 export * from './tokens';
 export * from './processes';
 export * from './app-boot.contract';
+export * from './upload-client';
