@@ -1,5 +1,6 @@
 import { ConsoleLogger, DynamicModule, INestApplication, Type } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
+import type { NestExpressApplication } from '@nestjs/platform-express';
 import { AppConfig } from '@case-storage/config';
 import { Logger } from 'nestjs-pino';
 
@@ -11,14 +12,24 @@ import { Logger } from 'nestjs-pino';
 export async function bootstrap(appModule: Type | DynamicModule, config: AppConfig): Promise<INestApplication> {
   // JSON from the first line: if boot fails before pino takes over, Nest's own logger
   // still writes one JSON object per line.
-  const app = await NestFactory.create(appModule, {
+  const app = await NestFactory.create<NestExpressApplication>(appModule, {
     bufferLogs: true,
     logger: new ConsoleLogger({ json: true, colors: false, context: config.service }),
   });
   app.useLogger(app.get(Logger));
   app.enableShutdownHooks();
-  const http = app.getHttpAdapter().getInstance() as { disable(setting: string): void };
-  http.disable('x-powered-by');
+  app.disable('x-powered-by');
+  // Batches of upload entries with part checksums outgrow express's 100 kB default.
+  app.useBodyParser('json', { limit: '4mb' });
+  if (config.cors.origins.length > 0) {
+    app.enableCors({
+      origin: [...config.cors.origins],
+      methods: ['GET', 'POST', 'PUT', 'DELETE'],
+      allowedHeaders: ['authorization', 'content-type', 'x-request-id', 'if-none-match'],
+      exposedHeaders: ['x-request-id', 'etag'],
+      maxAge: 600,
+    });
+  }
 
   for (const signal of ['SIGTERM', 'SIGINT'] as const) {
     process.once(signal, () => {

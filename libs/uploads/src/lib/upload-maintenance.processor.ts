@@ -1,0 +1,47 @@
+import { Inject, Logger, OnApplicationBootstrap } from '@nestjs/common';
+import { InjectQueue, Processor, WorkerHost } from '@nestjs/bullmq';
+import { Job, Queue } from 'bullmq';
+import { APP_CONFIG, AppConfig } from '@case-storage/config';
+import { SweepExpiredUploadsPayload, UPLOAD_MAINTENANCE_QUEUE, UploadJob, UploadJobPayloads } from '@case-storage/queue-contracts';
+import { UploadMaintenanceService } from './upload-maintenance.service';
+
+const SWEEP_SCHEDULER_ID = 'sweep-expired-uploads';
+
+/** Thin: routes each job of the upload-maintenance queue to its one handler. */
+@Processor(UPLOAD_MAINTENANCE_QUEUE)
+export class UploadMaintenanceProcessor extends WorkerHost implements OnApplicationBootstrap {
+  private readonly logger = new Logger(UploadMaintenanceProcessor.name);
+
+  constructor(
+    private readonly maintenance: UploadMaintenanceService,
+    @InjectQueue(UPLOAD_MAINTENANCE_QUEUE) private readonly queue: Queue,
+    @Inject(APP_CONFIG) private readonly config: AppConfig,
+  ) {
+    super();
+  }
+
+  /** One scheduler however many replicas start: BullMQ upserts it by id. */
+  async onApplicationBootstrap(): Promise<void> {
+    const data: SweepExpiredUploadsPayload = { batchSize: 500 };
+    await this.queue.upsertJobScheduler(
+      SWEEP_SCHEDULER_ID,
+      { every: this.config.uploads.sweepIntervalSeconds * 1000 },
+      { name: UploadJob.SweepExpired, data, opts: { removeOnComplete: 100, removeOnFail: 100 } },
+    );
+  }
+
+  async process(job: Job): Promise<unknown> {
+    const name = job.name as UploadJob;
+    switch (name) {
+      case UploadJob.SweepExpired:
+        return this.maintenance.sweepExpired((job.data as UploadJobPayloads[UploadJob.SweepExpired]).batchSize);
+      case UploadJob.VerifyChecksum:
+        return this.maintenance.verifyChecksum(job.data as UploadJobPayloads[UploadJob.VerifyChecksum]);
+      default: {
+        const unknown: never = name;
+        this.logger.error({ job: unknown }, 'job with no handler');
+        throw new Error(`no handler for job ${String(unknown)}`);
+      }
+    }
+  }
+}
