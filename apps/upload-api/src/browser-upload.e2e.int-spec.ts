@@ -162,7 +162,9 @@ async function uploadInPage(input: PageInput): Promise<PageResult> {
   async function put(url: string, headers: Record<string, string>, body: Blob): Promise<PageFileResult['puts'][number]> {
     const sent = Object.fromEntries(Object.entries(headers).filter(([name]) => name.toLowerCase() !== 'content-length'));
     const res = await fetch(url, { method: 'PUT', headers: sent, body });
-    if (!res.ok) throw new Error(`PUT ${new URL(url).pathname} answered ${res.status}: ${await res.text()}`);
+    // Read the (empty) body either way, so the request ends instead of being aborted.
+    const text = await res.text();
+    if (!res.ok) throw new Error(`PUT ${new URL(url).pathname} answered ${res.status}: ${text}`);
     return { status: res.status, etag: res.headers.get('etag'), versionId: res.headers.get('x-amz-version-id') };
   }
 

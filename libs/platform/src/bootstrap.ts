@@ -16,20 +16,8 @@ export async function bootstrap(appModule: Type | DynamicModule, config: AppConf
     bufferLogs: true,
     logger: new ConsoleLogger({ json: true, colors: false, context: config.service }),
   });
-  app.useLogger(app.get(Logger));
+  configureApp(app, config);
   app.enableShutdownHooks();
-  app.disable('x-powered-by');
-  // Batches of upload entries with part checksums outgrow express's 100 kB default.
-  app.useBodyParser('json', { limit: '4mb' });
-  if (config.cors.origins.length > 0) {
-    app.enableCors({
-      origin: [...config.cors.origins],
-      methods: ['GET', 'POST', 'PUT', 'DELETE'],
-      allowedHeaders: ['authorization', 'content-type', 'x-request-id', 'if-none-match'],
-      exposedHeaders: ['x-request-id', 'etag'],
-      maxAge: 600,
-    });
-  }
 
   for (const signal of ['SIGTERM', 'SIGINT'] as const) {
     process.once(signal, () => {
@@ -43,4 +31,23 @@ export async function bootstrap(appModule: Type | DynamicModule, config: AppConf
   await app.listen(config.http.port, config.http.host);
   app.get(Logger).log(`${config.service} listening on http://${config.http.host}:${config.http.port}`);
   return app;
+}
+
+/**
+ * Everything about an app instance that is not its modules: logs, body limits, CORS. Shared by `bootstrap` and by tests that build the app in-process.
+ */
+export function configureApp(app: NestExpressApplication, config: AppConfig): void {
+  app.useLogger(app.get(Logger));
+  app.disable('x-powered-by');
+  // Batches of upload entries with part checksums outgrow express's 100 kB default.
+  app.useBodyParser('json', { limit: '4mb' });
+  if (config.cors.origins.length > 0) {
+    app.enableCors({
+      origin: [...config.cors.origins],
+      methods: ['GET', 'POST', 'PUT', 'DELETE'],
+      allowedHeaders: ['authorization', 'content-type', 'x-request-id', 'if-none-match'],
+      exposedHeaders: ['x-request-id', 'etag'],
+      maxAge: 600,
+    });
+  }
 }

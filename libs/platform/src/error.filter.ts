@@ -40,6 +40,10 @@ export function toErrorResponse(err: unknown, requestId: string): { status: numb
   }
   if (err instanceof HttpException) {
     const status = err.getStatus();
+    // Nest turns body-parser's JSON SyntaxError into a bare BadRequestException.
+    if (status === 400 && err.constructor.name === 'BadRequestException' && /JSON/.test(err.message)) {
+      return { status, body: { code: 'MALFORMED_JSON', message: `the request body is not valid JSON: ${err.message}`, requestId } };
+    }
     const response = err.getResponse();
     const message =
       typeof response === 'object' && response !== null && 'message' in response

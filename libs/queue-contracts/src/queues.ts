@@ -29,5 +29,5 @@ export interface UploadJobPayloads {
 
 /** Deterministic job ids collapse duplicates: one verification per version, ever. */
 export function verifyChecksumJobId(fileVersionId: string): string {
-  return `verify:${fileVersionId}`;
+  return `verify-${fileVersionId}`; // BullMQ refuses ':' in custom ids
 }
