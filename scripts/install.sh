@@ -34,4 +34,6 @@ else
 fi
 
 bash scripts/services/build-tools.sh all
+# Debian's Chromium for the browser end-to-end tests (playwright-core never downloads one).
+bash scripts/services/chromium.sh ensure
 info "install complete in $(since "$t0")"
