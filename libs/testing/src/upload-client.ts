@@ -180,6 +180,8 @@ export interface UploadFilesOptions {
   readonly batchSize?: number;
   /** PUTs in flight at once (default 16). */
   readonly concurrency?: number;
+  /** Init calls, and separately complete calls, in flight at once (default 2). */
+  readonly apiConcurrency?: number;
   /** Skips `GET /api/uploads/policy` when given. */
   readonly policy?: Pick<UploadPolicy, 'multipartThreshold' | 'partSize'>;
 }
@@ -189,7 +191,14 @@ export interface UploadFilesResult {
   readonly records: FileRecord[];
   /** Every init answer, in batch order (e.g. to read the signed headers). */
   readonly targets: UploadTarget[];
-  readonly timings: { readonly totalMs: number; readonly initCalls: number; readonly puts: number; readonly completeCalls: number };
+  readonly timings: {
+    readonly totalMs: number;
+    readonly initCalls: number;
+    readonly puts: number;
+    readonly completeCalls: number;
+    /** Duration of each API call, in the order they ended (where a batch's time goes). */
+    readonly calls: readonly { readonly step: 'init' | 'complete'; readonly batch: number; readonly ms: number }[];
+  };
 }
 
 interface PutTask {
@@ -222,11 +231,23 @@ export async function uploadFiles(
 
   // Inits run one after another, each started when the previous one is done or when a PUT
   // worker needs its batch, so the next batch's URLs are ready before the PUTs reach it.
+  const calls: { step: 'init' | 'complete'; batch: number; ms: number }[] = [];
+  const timed = async <T>(step: 'init' | 'complete', batch: number, call: () => Promise<T>): Promise<T> => {
+    const t0 = performance.now();
+    const result = await call();
+    calls.push({ step, batch, ms: performance.now() - t0 });
+    return result;
+  };
+
+  // Batches are initialised in order, a few ahead of the PUTs, so the next batch's URLs
+  // are ready before the PUT workers reach it.
+  const apiConcurrency = options.apiConcurrency ?? 2;
+  const initSlots = limiter(apiConcurrency);
+  const completeSlots = limiter(apiConcurrency);
   const inits: Promise<UploadTarget[]>[] = [];
   const initBatch = (b: number): Promise<UploadTarget[]> => {
-    for (let i = inits.length; i <= b && i < batches.length; i++) {
-      const previous = i > 0 ? inits[i - 1] : Promise.resolve([]);
-      const init = previous.then(() => initUploads(apiUrl, token, caseId, requests[i]));
+    for (let i = inits.length; i <= Math.min(b + apiConcurrency, batches.length - 1); i++) {
+      const init = initSlots(() => timed('init', i, () => initUploads(apiUrl, token, caseId, requests[i])));
       // Whoever awaits it sees the error; this only keeps an unawaited prefetch from crashing the process.
       init.catch(() => undefined);
       inits.push(init);
@@ -246,7 +267,6 @@ export async function uploadFiles(
   const partEtags = batches.map((batch) => batch.map((): string[] => []));
   const putsLeft = batches.map((_, b) => tasks.filter((t) => t.batch === b).length);
   const completes: Promise<FileRecord[]>[] = [];
-  let completeChain: Promise<unknown> = Promise.resolve();
 
   const completeBatch = async (b: number): Promise<FileRecord[]> => {
     const targets = await inits[b];
@@ -264,7 +284,7 @@ export async function uploadFiles(
           };
       }
     });
-    return completeUploads(apiUrl, token, caseId, body);
+    return timed('complete', b, () => completeUploads(apiUrl, token, caseId, body));
   };
 
   let next = 0;
@@ -273,7 +293,6 @@ export async function uploadFiles(
     while (failed === null && next < tasks.length) {
       const task = tasks[next++];
       const targets = await initBatch(task.batch);
-      if (task.batch + 1 < batches.length) void initBatch(task.batch + 1); // prefetch the next batch's URLs
       const target = targets[task.indexInBatch];
       const body = batches[task.batch][task.indexInBatch].body;
       if (target.method === 'PUT') {
@@ -288,9 +307,9 @@ export async function uploadFiles(
         partEtags[task.batch][task.indexInBatch][p] = put.etag;
       }
       if (--putsLeft[task.batch] === 0) {
-        // Completes go one at a time, in batch order, while the PUTs of later batches go on.
-        const done = completeChain.then(() => completeBatch(task.batch));
-        completeChain = done.catch(() => undefined);
+        // A batch is completed as soon as its last PUT returns, while later batches' PUTs go on.
+        const done = completeSlots(() => completeBatch(task.batch));
+        done.catch(() => undefined); // awaited below; see inits
         completes[task.batch] = done;
       }
     }
@@ -310,6 +329,33 @@ export async function uploadFiles(
   return {
     records,
     targets,
-    timings: { totalMs: performance.now() - started, initCalls: inits.length, puts: tasks.length, completeCalls: completes.length },
+    timings: { totalMs: performance.now() - started, initCalls: inits.length, puts: tasks.length, completeCalls: completes.length, calls },
+  };
+}
+
+/** Runs at most `n` of the given calls at once, the rest in the order they were asked for. */
+function limiter(n: number): <T>(call: () => Promise<T>) => Promise<T> {
+  let active = 0;
+  const waiting: (() => void)[] = [];
+  const acquire = (): Promise<void> => {
+    if (active < n) {
+      active++;
+      return Promise.resolve();
+    }
+    return new Promise((resolve) => waiting.push(resolve));
+  };
+  // A freed slot goes straight to the next waiter, so no newcomer can slip in between.
+  const release = (): void => {
+    const next = waiting.shift();
+    if (next) next();
+    else active--;
+  };
+  return async (call) => {
+    await acquire();
+    try {
+      return await call();
+    } finally {
+      release();
+    }
   };
 }
