@@ -1,4 +1,7 @@
-/** The cached manifest of one case (DESIGN.md §4 Listing). */
+/**
+ * The cached manifest of one case (DESIGN.md §4 Listing): a hash whose fields are the
+ * rendered pages (one per query shape), so one DEL drops every page of the case at once.
+ */
 export function manifestKey(tenantId: string, caseId: string): string {
   return `cache:manifest:${tenantId}:${caseId}`;
 }
@@ -9,4 +12,9 @@ export function manifestKey(tenantId: string, caseId: string): string {
  */
 export function generationKey(tenantId: string, caseId: string): string {
   return `cache:manifest-gen:${tenantId}:${caseId}`;
+}
+
+/** Who is rebuilding a page right now, across replicas (stampede protection). */
+export function fillLockKey(tenantId: string, caseId: string, field: string): string {
+  return `cache:manifest-fill:${tenantId}:${caseId}:${field}`;
 }

@@ -45,6 +45,13 @@ function conditionHeaders(condition: WriteCondition): Record<string, string> {
   return 'ifNoneMatch' in condition ? { 'If-None-Match': '*' } : { 'If-Match': condition.ifMatch };
 }
 
+/** `attachment` with a quoted ASCII fallback and the exact UTF-8 name; nothing that could end the header. */
+export function contentDisposition(fileName: string): string {
+  const ascii = fileName.normalize('NFKD').replace(/[^\x20-\x7e]/g, '_').replace(/["\\]/g, '_').slice(0, 150) || 'download';
+  const encoded = encodeURIComponent(fileName).replace(/['()*]/g, (c) => `%${c.charCodeAt(0).toString(16).toUpperCase()}`);
+  return `attachment; filename="${ascii}"; filename*=UTF-8''${encoded}`;
+}
+
 /** `<base64 of SHA-256 over the parts' raw digests>-<count>`, as S3 reports a multipart checksum. */
 export function compositeChecksum(partChecksumsBase64: readonly string[]): string {
   const digests = Buffer.concat(partChecksumsBase64.map((c) => Buffer.from(c, 'base64')));
@@ -201,6 +208,24 @@ export class ObjectStore {
       size += chunk.length;
     }
     return { sha256Hex: hash.digest('hex'), size };
+  }
+
+  /**
+   * A short-lived pre-signed GET of one version. The browser saves it under `fileName`,
+   * made safe for the header (RFC 6266 / 5987): an ASCII fallback plus the UTF-8 name.
+   */
+  async presignGet(input: { key: string; versionId: string; fileName: string; contentType: string; expiresInSeconds: number }): Promise<string> {
+    return getSignedUrl(
+      this.s3,
+      new GetObjectCommand({
+        Bucket: this.bucket,
+        Key: input.key,
+        VersionId: input.versionId,
+        ResponseContentDisposition: contentDisposition(input.fileName),
+        ResponseContentType: input.contentType,
+      }),
+      { expiresIn: input.expiresInSeconds },
+    );
   }
 
   private sign(command: PutObjectCommand | UploadPartCommand, headers: Record<string, string>, expiresIn: number): Promise<string> {

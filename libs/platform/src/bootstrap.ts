@@ -9,7 +9,12 @@ import { Logger } from 'nestjs-pino';
  * (SIGTERM drains HTTP, closes pools and queues), and a hard deadline so a stuck
  * dependency can never keep a terminating pod alive forever.
  */
-export async function bootstrap(appModule: Type | DynamicModule, config: AppConfig): Promise<INestApplication> {
+export async function bootstrap(
+  appModule: Type | DynamicModule,
+  config: AppConfig,
+  /** App-specific setup that must happen before `listen`, e.g. serving the OpenAPI document. */
+  configure?: (app: NestExpressApplication) => void,
+): Promise<INestApplication> {
   // JSON from the first line: if boot fails before pino takes over, Nest's own logger
   // still writes one JSON object per line.
   const app = await NestFactory.create<NestExpressApplication>(appModule, {
@@ -17,6 +22,7 @@ export async function bootstrap(appModule: Type | DynamicModule, config: AppConf
     logger: new ConsoleLogger({ json: true, colors: false, context: config.service }),
   });
   configureApp(app, config);
+  configure?.(app);
   app.enableShutdownHooks();
 
   for (const signal of ['SIGTERM', 'SIGINT'] as const) {

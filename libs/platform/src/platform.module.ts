@@ -8,6 +8,7 @@ import { PersistenceModule } from '@case-storage/persistence';
 import { RedisModule } from '@case-storage/redis';
 import { ErrorFilter } from './error.filter';
 import { HealthController } from './health.controller';
+import { MetricsController } from './metrics.controller';
 import { loggerModule } from './logger.module';
 
 /**
@@ -28,7 +29,7 @@ export class PlatformModule {
         ObjectStorageModule,
         AuthModule.forRoot(),
       ],
-      controllers: [HealthController],
+      controllers: [HealthController, MetricsController],
       providers: [{ provide: APP_FILTER, useClass: ErrorFilter }],
     };
   }
