@@ -7,3 +7,4 @@ export * from './lib/upload.repository';
 export * from './lib/upload.service';
 export * from './lib/upload-maintenance.service';
 export * from './lib/uploads.module';
+export * from './lib/upload.openapi';

@@ -121,18 +121,52 @@ export class UploadRepository {
     return conflicts;
   }
 
+  /** One statement for the whole batch; ids come back in input order. */
   async insertPendingVersions(em: EntityManager, rows: readonly PendingVersionInput[]): Promise<string[]> {
-    const ids: string[] = [];
-    for (const r of rows) {
-      const [row]: Array<{ id: string }> = await em.query(
-        `INSERT INTO file_versions (tenant_id, file_id, object_key, size, content_hash, content_type, status,
+    const records = rows.map((r, ord) => ({
+      ord,
+      tenant_id: r.tenantId,
+      file_id: r.fileId,
+      object_key: r.objectKey,
+      size: r.size,
+      content_hash: r.sha256Hex,
+      content_type: r.contentType,
+      base_version_id: r.baseVersionId,
+      part_size: r.partSize,
+      part_checksums: r.partChecksums,
+      expires_at: r.expiresAt.toISOString(),
+      created_by: r.createdBy,
+    }));
+    const inserted: Array<{ id: string; ord: number }> = await em.query(
+      `WITH input AS (
+         SELECT * FROM jsonb_to_recordset($1::jsonb) AS t(ord int, tenant_id uuid, file_id uuid, object_key text, size bigint,
+           content_hash text, content_type text, base_version_id uuid, part_size int, part_checksums text[], expires_at timestamptz, created_by text)
+       ), rows AS (
+         INSERT INTO file_versions (tenant_id, file_id, object_key, size, content_hash, content_type, status,
                                     base_version_id, part_size, part_checksums, expires_at, created_by)
-         VALUES ($1, $2, $3, $4, $5, $6, 'pending', $7, $8, $9, $10, $11) RETURNING id`,
-        [r.tenantId, r.fileId, r.objectKey, r.size, r.sha256Hex, r.contentType, r.baseVersionId, r.partSize, r.partChecksums, r.expiresAt, r.createdBy],
-      );
-      ids.push(row.id);
-    }
-    return ids;
+         SELECT tenant_id, file_id, object_key, size, content_hash, content_type, 'pending',
+                base_version_id, part_size, part_checksums, expires_at, created_by
+           FROM input ORDER BY ord
+         RETURNING id, object_key
+       )
+       SELECT rows.id, input.ord FROM rows JOIN input USING (object_key) ORDER BY input.ord`,
+      [JSON.stringify(records)],
+    );
+    return inserted.map((r) => r.id);
+  }
+
+  /** The audit events of a batch in one statement, committed with the change they describe. */
+  async appendAuditEvents(
+    em: EntityManager,
+    events: ReadonlyArray<{ tenantId: string; caseId: string; fileId: string; actor: string; action: string; details: Record<string, unknown> }>,
+  ): Promise<void> {
+    if (events.length === 0) return;
+    await em.query(
+      `INSERT INTO audit_events (tenant_id, case_id, file_id, actor, action, details)
+       SELECT tenant_id, case_id, file_id, actor, action, details
+         FROM jsonb_to_recordset($1::jsonb) AS t(tenant_id uuid, case_id uuid, file_id uuid, actor text, action text, details jsonb)`,
+      [JSON.stringify(events.map((e) => ({ tenant_id: e.tenantId, case_id: e.caseId, file_id: e.fileId, actor: e.actor, action: e.action, details: e.details })))],
+    );
   }
 
   async setMultipartUploadIds(em: EntityManager, uploads: ReadonlyArray<{ versionId: string; uploadId: string }>): Promise<void> {
@@ -141,13 +175,16 @@ export class UploadRepository {
     }
   }
 
-  /** The versions of a file in a case: the pending upload(s) and what was committed. */
-  async versionsOfFile(em: EntityManager, caseId: string, fileId: string): Promise<VersionRow[]> {
-    return em.query(
+  /** The versions of several files of a case, grouped by file (one query for a batch). */
+  async versionsOfFiles(em: EntityManager, caseId: string, fileIds: readonly string[]): Promise<Map<string, VersionRow[]>> {
+    const rows: VersionRow[] = await em.query(
       `SELECT ${VERSION_COLUMNS} FROM file_versions v JOIN files f ON f.id = v.file_id
-        WHERE f.case_id = $1 AND v.file_id = $2 ORDER BY v.created_at DESC`,
-      [caseId, fileId],
+        WHERE f.case_id = $1 AND v.file_id = ANY($2::uuid[]) ORDER BY v.created_at DESC`,
+      [caseId, fileIds],
     );
+    const byFile = new Map<string, VersionRow[]>(fileIds.map((id) => [id, []]));
+    for (const row of rows) byFile.get(row.fileId)?.push(row);
+    return byFile;
   }
 
   async findVersion(em: EntityManager, caseId: string, versionId: string, opts: { lock?: boolean } = {}): Promise<VersionRow | null> {
@@ -159,28 +196,44 @@ export class UploadRepository {
     return rows[0] ?? null;
   }
 
-  /** Locks the file row: commits of one file are serialised here. */
-  async lockFile(em: EntityManager, fileId: string): Promise<{ currentVersionId: string | null; deleted: boolean } | null> {
-    const rows: Array<{ currentVersionId: string | null; deleted: boolean }> = await em.query(
-      `SELECT current_version_id AS "currentVersionId", deleted_at IS NOT NULL AS deleted FROM files WHERE id = $1 FOR UPDATE`,
-      [fileId],
+  /** Locks files in id order (no deadlock between batches) and returns their state. */
+  async lockFiles(em: EntityManager, fileIds: readonly string[]): Promise<Map<string, { currentVersionId: string | null; deleted: boolean }>> {
+    const rows: Array<{ id: string; currentVersionId: string | null; deleted: boolean }> = await em.query(
+      `SELECT id, current_version_id AS "currentVersionId", deleted_at IS NOT NULL AS deleted
+         FROM files WHERE id = ANY($1::uuid[]) ORDER BY id FOR UPDATE`,
+      [fileIds],
     );
-    return rows[0] ?? null;
+    return new Map(rows.map((r) => [r.id, { currentVersionId: r.currentVersionId, deleted: r.deleted }]));
   }
 
-  /** Numbers the version (max + 1, under the file lock) and makes it the file's current one. */
-  async commitVersion(
-    em: EntityManager,
-    input: { versionId: string; fileId: string; s3VersionId: string; etag: string; contentType: string; verified: boolean },
-  ): Promise<void> {
-    await em.query(
-      `UPDATE file_versions SET status = 'committed', s3_version_id = $3, etag = $4, committed_at = now(),
-              verified_at = CASE WHEN $5 THEN now() END, expires_at = NULL,
-              version_no = (SELECT coalesce(max(version_no), 0) + 1 FROM file_versions WHERE file_id = $2)
-        WHERE id = $1 AND status = 'pending'`,
-      [input.versionId, input.fileId, input.s3VersionId, input.etag, input.verified],
+  async lockVersions(em: EntityManager, caseId: string, versionIds: readonly string[]): Promise<Map<string, VersionRow>> {
+    const rows: VersionRow[] = await em.query(
+      `SELECT ${VERSION_COLUMNS} FROM file_versions v JOIN files f ON f.id = v.file_id
+        WHERE f.case_id = $1 AND v.id = ANY($2::uuid[]) ORDER BY v.id FOR UPDATE OF v`,
+      [caseId, versionIds],
     );
-    await em.query(`UPDATE files SET current_version_id = $2, content_type = $3 WHERE id = $1`, [input.fileId, input.versionId, input.contentType]);
+    return new Map(rows.map((r) => [r.id, r]));
+  }
+
+  /** Numbers each version (max + 1 of its file, under the file locks) and makes it current; distinct files only. */
+  async commitVersions(
+    em: EntityManager,
+    items: ReadonlyArray<{ versionId: string; fileId: string; s3VersionId: string; etag: string; contentType: string; verified: boolean }>,
+  ): Promise<void> {
+    if (items.length === 0) return;
+    await em.query(
+      `UPDATE file_versions v SET status = 'committed', s3_version_id = t.s3, etag = t.etag, committed_at = now(),
+              verified_at = CASE WHEN t.verified THEN now() END, expires_at = NULL,
+              version_no = (SELECT coalesce(max(x.version_no), 0) + 1 FROM file_versions x WHERE x.file_id = v.file_id)
+         FROM unnest($1::uuid[], $2::text[], $3::text[], $4::bool[]) AS t(id, s3, etag, verified)
+        WHERE v.id = t.id AND v.status = 'pending'`,
+      [items.map((i) => i.versionId), items.map((i) => i.s3VersionId), items.map((i) => i.etag), items.map((i) => i.verified)],
+    );
+    await em.query(
+      `UPDATE files f SET current_version_id = t.vid, content_type = t.ct
+         FROM unnest($1::uuid[], $2::uuid[], $3::text[]) AS t(fid, vid, ct) WHERE f.id = t.fid`,
+      [items.map((i) => i.fileId), items.map((i) => i.versionId), items.map((i) => i.contentType)],
+    );
   }
 
   async markVersion(em: EntityManager, versionId: string, status: 'failed' | 'expired', reason: string): Promise<void> {

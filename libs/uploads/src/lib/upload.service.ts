@@ -112,16 +112,17 @@ export class UploadService {
           createdBy: principal.subject,
         })),
       );
-      for (const [i, p] of plans.entries()) {
-        await appendAudit(em, {
+      await this.repo.appendAuditEvents(
+        em,
+        plans.map((p, i) => ({
           tenantId,
           caseId,
           fileId: p.fileId,
           actor: principal.subject,
           action: 'upload.initiated',
           details: { uploadId: versionIds[i], path: p.entry.path, size: p.entry.size, sha256: p.entry.sha256Hex, multipart: !!p.entry.parts },
-        });
-      }
+        })),
+      );
       return plans.map((p, i) => ({ ...p, uploadId: versionIds[i] }));
     });
 
@@ -206,12 +207,12 @@ export class UploadService {
       seen.add(key);
     }
 
-    const candidates = await this.tx.run(tenantId, (em) => Promise.all(body.files.map((c) => this.repo.versionsOfFile(em, caseId, c.fileId))));
+    const candidates = await this.tx.run(tenantId, (em) => this.repo.versionsOfFiles(em, caseId, [...new Set(body.files.map((c) => c.fileId))]));
     const problems: EntryProblem[] = [];
     const outcomes = await Promise.all(
       body.files.map(async (completion, index): Promise<VerifiedCompletion | 'done' | null> => {
         try {
-          return await this.verifyCompletion(completion, candidates[index]);
+          return await this.verifyCompletion(completion, candidates.get(completion.fileId) ?? []);
         } catch (err) {
           if (!(err instanceof UploadError)) throw err;
           problems.push({ index, code: err.code, message: `files[${index}]: ${err.message}`, fileId: completion.fileId });
@@ -223,7 +224,7 @@ export class UploadService {
 
     const toCommit = outcomes.filter((o): o is VerifiedCompletion => o !== null && o !== 'done');
     const records = await this.tx.run(tenantId, async (em) => {
-      for (const item of toCommit) await this.commitOne(em, { tenantId, caseId, actor: principal.subject }, item);
+      await this.commitAll(em, { tenantId, caseId, actor: principal.subject }, toCommit);
       return this.repo.fileRecords(em, caseId, [...new Set(body.files.map((c) => c.fileId))]);
     });
 
@@ -351,29 +352,50 @@ export class UploadService {
     return null;
   }
 
-  private async commitOne(em: EntityManager, scope: { tenantId: string; caseId: string; actor: string }, item: VerifiedCompletion): Promise<void> {
-    const file = await this.repo.lockFile(em, item.version.fileId);
-    const version = await this.repo.findVersion(em, scope.caseId, item.version.id, { lock: true });
-    if (!file || !version || file.deleted) throw new UploadError(UploadErrorCode.UploadNotFound, `file ${item.version.fileId} no longer exists`);
-    if (version.status === 'committed' && version.s3VersionId === item.stored.versionId) return;
-    this.assertPending(version);
-    if (file.currentVersionId !== version.baseVersionId) throw versionConflict();
-    await this.repo.commitVersion(em, {
-      versionId: version.id,
-      fileId: version.fileId,
-      s3VersionId: item.stored.versionId,
-      etag: item.stored.etag,
-      contentType: version.contentType,
-      verified: item.verified,
-    });
-    await appendAudit(em, {
-      tenantId: scope.tenantId,
-      caseId: scope.caseId,
-      fileId: version.fileId,
-      actor: scope.actor,
-      action: 'file.version.committed',
-      details: { uploadId: version.id, path: version.path, s3VersionId: item.stored.versionId, size: version.size, sha256: version.sha256Hex },
-    });
+  /** Commits a verified batch under the files' row locks: every version still based on its file's current one. */
+  private async commitAll(
+    em: EntityManager,
+    scope: { tenantId: string; caseId: string; actor: string },
+    items: readonly VerifiedCompletion[],
+  ): Promise<void> {
+    if (items.length === 0) return;
+    const files = await this.repo.lockFiles(em, [...new Set(items.map((i) => i.version.fileId))]);
+    const versions = await this.repo.lockVersions(em, scope.caseId, items.map((i) => i.version.id));
+    const commits: Array<{ version: VersionRow; stored: { versionId: string; etag: string }; verified: boolean }> = [];
+    const committedFiles = new Set<string>();
+    for (const item of items) {
+      const file = files.get(item.version.fileId);
+      const version = versions.get(item.version.id);
+      if (!file || !version || file.deleted) throw new UploadError(UploadErrorCode.UploadNotFound, `file ${item.version.fileId} no longer exists`);
+      if (version.status === 'committed' && version.s3VersionId === item.stored.versionId) continue;
+      this.assertPending(version);
+      // Two uploads of one file in a batch, or someone else's commit since: only one version can follow another.
+      if (file.currentVersionId !== version.baseVersionId || committedFiles.has(version.fileId)) throw versionConflict();
+      committedFiles.add(version.fileId);
+      commits.push({ version, stored: item.stored, verified: item.verified });
+    }
+    await this.repo.commitVersions(
+      em,
+      commits.map((c) => ({
+        versionId: c.version.id,
+        fileId: c.version.fileId,
+        s3VersionId: c.stored.versionId,
+        etag: c.stored.etag,
+        contentType: c.version.contentType,
+        verified: c.verified,
+      })),
+    );
+    await this.repo.appendAuditEvents(
+      em,
+      commits.map((c) => ({
+        tenantId: scope.tenantId,
+        caseId: scope.caseId,
+        fileId: c.version.fileId,
+        actor: scope.actor,
+        action: 'file.version.committed',
+        details: { uploadId: c.version.id, path: c.version.path, s3VersionId: c.stored.versionId, size: c.version.size, sha256: c.version.sha256Hex },
+      })),
+    );
   }
 
   /** Aborts a pending upload; aborting one that already ended is a no-op. */
