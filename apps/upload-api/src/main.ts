@@ -1,11 +1,12 @@
 import 'reflect-metadata';
 import { ConfigError, loadConfig } from '@case-storage/config';
-import { bootstrap } from '@case-storage/platform';
+import { bootstrap, serveOpenApi } from '@case-storage/platform';
 import { AppModule } from './app/app.module';
+import { buildUploadApiDocument } from './openapi';
 
 async function main(): Promise<void> {
   const config = loadConfig('upload-api', process.env);
-  await bootstrap(AppModule.forRoot(config), config);
+  await bootstrap(AppModule.forRoot(config), config, (app) => serveOpenApi(app, buildUploadApiDocument()));
 }
 
 main().catch((err: unknown) => {

@@ -29,10 +29,17 @@ export enum PlatformErrorCode {
 /** The one error body (error.filter.ts `ErrorBody`), registered as `#/components/schemas/Error`. */
 export const errorBodySchema = z
   .object({
-    code: z.string().openapi({ description: 'Stable, machine-readable; clients branch on it. Each response lists the codes it can carry.' }),
+    code: z
+      .string()
+      .openapi({ description: 'Stable, machine-readable; clients branch on it. Each response lists the codes it can carry.' }),
     message: z.string().openapi({ description: 'For people; may change between releases.' }),
-    details: z.record(z.unknown()).optional().openapi({ description: 'Structured context, e.g. the invalid fields or, for batch errors, `errors` with one entry per bad file.' }),
-    requestId: z.string().openapi({ description: 'Also in the `x-request-id` response header and in our logs; quote it when reporting a problem.' }),
+    details: z
+      .record(z.unknown())
+      .optional()
+      .openapi({ description: 'Structured context, e.g. the invalid fields or, for batch errors, `errors` with one entry per bad file.' }),
+    requestId: z
+      .string()
+      .openapi({ description: 'Also in the `x-request-id` response header and in our logs; quote it when reporting a problem.' }),
   })
   .openapi('Error', {
     description:
@@ -117,7 +124,10 @@ export function jsonResponse(description: string, schema: z.ZodTypeAny): Respons
 }
 
 /** A JSON request body; bodies are always required (a missing one is validated as `{}`). */
-export function jsonBody(schema: z.ZodTypeAny, description?: string): { required: true; description?: string; content: { 'application/json': { schema: z.ZodTypeAny } } } {
+export function jsonBody(
+  schema: z.ZodTypeAny,
+  description?: string,
+): { required: true; description?: string; content: { 'application/json': { schema: z.ZodTypeAny } } } {
   return { required: true, ...(description ? { description } : {}), content: { 'application/json': { schema } } };
 }
 
@@ -128,8 +138,16 @@ export const uuidParam = (description: string): z.ZodString => z.string().uuid()
  * Compile-time drift check between a response schema and the TS view it documents:
  * `true` only when both have the same fields and types (readonly-ness ignored).
  */
-export type SameShape<A, B> = [DeepReadonly<A>] extends [DeepReadonly<B>] ? ([DeepReadonly<B>] extends [DeepReadonly<A>] ? true : false) : false;
-type DeepReadonly<T> = T extends (infer U)[] | ReadonlyArray<infer U> ? ReadonlyArray<DeepReadonly<U>> : T extends object ? { readonly [K in keyof T]: DeepReadonly<T[K]> } : T;
+export type SameShape<A, B> = [DeepReadonly<A>] extends [DeepReadonly<B>]
+  ? [DeepReadonly<B>] extends [DeepReadonly<A>]
+    ? true
+    : false
+  : false;
+type DeepReadonly<T> = T extends (infer U)[] | ReadonlyArray<infer U>
+  ? ReadonlyArray<DeepReadonly<U>>
+  : T extends object
+    ? { readonly [K in keyof T]: DeepReadonly<T[K]> }
+    : T;
 
 const healthIndicators = z.record(z.object({ status: z.enum(['up', 'down']), message: z.string().optional() }).passthrough());
 const healthCheckResult = z
@@ -141,8 +159,8 @@ const healthCheckResult = z
   })
   .openapi('HealthCheckResult', { description: 'Terminus report: one entry per dependency (postgres, redis, objectStorage).' });
 
-/** The probes of health.controller.ts: public, no token. */
-function registerHealth(registry: OpenAPIRegistry): void {
+/** The routes PlatformModule adds to every app (health.controller.ts, metrics.controller.ts): public, no token. */
+function registerPlatformRoutes(registry: OpenAPIRegistry): void {
   registry.registerPath({
     method: 'get',
     path: '/health/live',
@@ -168,13 +186,28 @@ function registerHealth(registry: OpenAPIRegistry): void {
       ...errorResponses(),
     },
   });
+  registry.registerPath({
+    method: 'get',
+    path: '/metrics',
+    operationId: 'metrics',
+    tags: ['health'],
+    summary: 'Prometheus metrics (not routed by the API gateway)',
+    security: [],
+    responses: {
+      200: { description: 'Prometheus text exposition format', content: { 'text/plain': { schema: { type: 'string' } } } },
+      ...errorResponses(),
+    },
+  });
 }
 
 /**
  * The OpenAPI 3.0 document of one app: the shared Error schema, the bearer scheme (the
- * default for every operation), the health probes and each module's registrations.
+ * default for every operation), the platform's public routes and each module's registrations.
  */
-export function buildOpenApiDocument(registrations: readonly OpenApiRegistration[], info: { title: string; version: string; description?: string }): OpenAPIObject {
+export function buildOpenApiDocument(
+  registrations: readonly OpenApiRegistration[],
+  info: { title: string; version: string; description?: string },
+): OpenAPIObject {
   const registry = new OpenAPIRegistry();
   registry.register('Error', errorBodySchema);
   registry.registerComponent('securitySchemes', BEARER_AUTH, {
@@ -183,7 +216,7 @@ export function buildOpenApiDocument(registrations: readonly OpenApiRegistration
     bearerFormat: 'JWT',
     description: 'An access token of the identity provider: `Authorization: Bearer <token>`.',
   });
-  registerHealth(registry);
+  registerPlatformRoutes(registry);
   for (const register of registrations) register(registry);
   return new OpenApiGeneratorV3(registry.definitions).generateDocument({
     openapi: '3.0.3',

@@ -25,7 +25,10 @@ extendZodWithOpenApi(z);
  * interfaces at compile time (SameShape below).
  */
 
-const sha256Hex = z.string().regex(/^[0-9a-fA-F]{64}$/).openapi({ description: 'SHA-256 as 64 hexadecimal characters' });
+const sha256Hex = z
+  .string()
+  .regex(/^[0-9a-fA-F]{64}$/)
+  .openapi({ description: 'SHA-256 as 64 hexadecimal characters' });
 
 /**
  * initUploadBody leaves path/size/sha256/contentType as `unknown` because the service
@@ -33,10 +36,17 @@ const sha256Hex = z.string().regex(/^[0-9a-fA-F]{64}$/).openapi({ description: '
  * Built by extending the real entry schema so a field added there shows up here too.
  */
 const initUploadEntryDoc = initUploadBody.shape.files.element.extend({
-  path: z.string().openapi({ description: 'Case-relative path with "/" separators, e.g. "Pleadings/motion.pdf" (INVALID_PATH otherwise)', example: 'Pleadings/motion.pdf' }),
+  path: z
+    .string()
+    .openapi({
+      description: 'Case-relative path with "/" separators, e.g. "Pleadings/motion.pdf" (INVALID_PATH otherwise)',
+      example: 'Pleadings/motion.pdf',
+    }),
   size: z.number().int().min(1).openapi({ description: 'Bytes; at most `maxFileSize` of the policy (INVALID_SIZE, FILE_TOO_LARGE)' }),
   sha256: sha256Hex,
-  contentType: z.string().openapi({ description: 'One of the policy\'s `allowedContentTypes` (CONTENT_TYPE_NOT_ALLOWED)', example: 'application/pdf' }),
+  contentType: z
+    .string()
+    .openapi({ description: "One of the policy's `allowedContentTypes` (CONTENT_TYPE_NOT_ALLOWED)", example: 'application/pdf' }),
   parts: z
     .array(z.object({ sha256: sha256Hex }).strict())
     .optional()
@@ -46,12 +56,16 @@ const initUploadEntryDoc = initUploadBody.shape.files.element.extend({
     }),
 });
 export const initUploadRequestDoc = initUploadBody
-  .extend({ files: z.array(initUploadEntryDoc).openapi({ description: 'At least one, at most `maxFilesPerBatch` files (EMPTY_BATCH, TOO_MANY_FILES)' }) })
+  .extend({
+    files: z
+      .array(initUploadEntryDoc)
+      .openapi({ description: 'At least one, at most `maxFilesPerBatch` files (EMPTY_BATCH, TOO_MANY_FILES)' }),
+  })
   .openapi('InitUploadRequest');
 
 export const completeUploadRequestDoc = completeUploadBody.openapi('CompleteUploadRequest', {
   description:
-    'Per file: `etag` and `versionId` (the PUT response\'s `ETag` and `x-amz-version-id` headers) for a single PUT, or `parts` with each part\'s ETag for a multipart upload.',
+    "Per file: `etag` and `versionId` (the PUT response's `ETag` and `x-amz-version-id` headers) for a single PUT, or `parts` with each part's ETag for a multipart upload.",
 });
 
 export const uploadPolicySchema = z
@@ -66,7 +80,9 @@ export const uploadPolicySchema = z
   })
   .openapi('UploadPolicy');
 
-const headers = z.record(z.string()).openapi({ description: 'Send exactly these headers with the PUT (browsers set Content-Length themselves)' });
+const headers = z
+  .record(z.string())
+  .openapi({ description: 'Send exactly these headers with the PUT (browsers set Content-Length themselves)' });
 
 export const initializedUploadSchema = z
   .object({
@@ -114,7 +130,7 @@ export const uploadEntryProblemSchema = z
     fileId: z.string().optional(),
   })
   .openapi('UploadEntryProblem', {
-    description: 'Batch errors list every bad entry in `details.errors`; the top-level `code` is the first one\'s.',
+    description: "Batch errors list every bad entry in `details.errors`; the top-level `code` is the first one's.",
   });
 
 // Fails to compile when a view in upload.views.ts / upload.service.ts and its schema drift apart.

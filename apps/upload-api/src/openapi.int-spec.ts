@@ -1,0 +1,241 @@
+/**
+ * The OpenAPI document against the app that serves it: structurally valid OpenAPI 3.0, in
+ * step with the routes Nest really registers, naming every error code with the status its
+ * error class really answers, and public (no token) both in-process and from the built bundle.
+ */
+import { Test } from '@nestjs/testing';
+import type { NestExpressApplication } from '@nestjs/platform-express';
+import { AuthError, AuthErrorCode } from '@case-storage/auth';
+import { RequestError, RequestErrorCode } from '@case-storage/domain';
+import { configureApp, OpenAPIObject, PlatformErrorCode, serveOpenApi } from '@case-storage/platform';
+import { TenancyAdminError, TenancyAdminErrorCode } from '@case-storage/tenancy-admin';
+import { RunningApp, startBuiltApp, testConfig, waitForStatus } from '@case-storage/testing';
+import { UploadError, UploadErrorCode } from '@case-storage/uploads';
+import { AppModule } from './app/app.module';
+import { buildUploadApiDocument } from './openapi';
+
+type Json = Record<string, unknown>;
+const HTTP_METHODS = ['get', 'put', 'post', 'delete', 'patch', 'head', 'options', 'trace'];
+/** Not API routes: the document's own (plain express) and middleware bound to every path (nestjs-pino's `/{*path}`). */
+const NOT_AN_ENDPOINT = /^\/api\/docs|\*/;
+
+const doc: OpenAPIObject = buildUploadApiDocument();
+
+/** Every operation of the document as "METHOD /path". */
+function documentedRoutes(document: OpenAPIObject): string[] {
+  return Object.entries(document.paths ?? {}).flatMap(([path, item]) =>
+    Object.keys(item as Json)
+      .filter((key) => HTTP_METHODS.includes(key))
+      .map((method) => `${method.toUpperCase()} ${path}`),
+  );
+}
+
+function operations(document: OpenAPIObject): Array<{ route: string; op: Json }> {
+  return Object.entries(document.paths ?? {}).flatMap(([path, item]) =>
+    Object.entries(item as Json)
+      .filter(([key]) => HTTP_METHODS.includes(key))
+      .map(([method, op]) => ({ route: `${method.toUpperCase()} ${path}`, op: op as Json })),
+  );
+}
+
+/** Every `code` enum of every error response, as [route, status, code]. */
+function documentedErrorCodes(document: OpenAPIObject): Array<[string, number, string]> {
+  return operations(document).flatMap(({ route, op }) =>
+    Object.entries(op['responses'] as Record<string, Json>).flatMap(([status, response]) => {
+      const schema = (response['content'] as Record<string, { schema: Json }> | undefined)?.['application/json']?.schema;
+      const narrowed = (schema?.['allOf'] as Json[] | undefined)?.[1] as { properties: { code: { enum: string[] } } } | undefined;
+      return (narrowed?.properties.code.enum ?? []).map((code): [string, number, string] => [route, Number(status), code]);
+    }),
+  );
+}
+
+/**
+ * The structural rules of OpenAPI 3.0 that a generator can get wrong: version and info,
+ * operations with described responses and unique ids, path templates matching their
+ * declared parameters, security requirements naming a defined scheme, and every $ref
+ * pointing at a component that exists.
+ */
+function structuralProblems(document: OpenAPIObject): string[] {
+  const problems: string[] = [];
+  if (!/^3\.0\.\d+$/.test(document.openapi)) problems.push(`openapi is "${document.openapi}", not 3.0.x`);
+  if (!document.info?.title || !document.info?.version) problems.push('info.title and info.version are required');
+  const schemes = Object.keys(document.components?.securitySchemes ?? {});
+  const checkSecurity = (where: string, security: unknown): void => {
+    for (const requirement of (security as Json[] | undefined) ?? []) {
+      for (const name of Object.keys(requirement)) if (!schemes.includes(name)) problems.push(`${where}: unknown security scheme ${name}`);
+    }
+  };
+  checkSecurity('document', document.security);
+  const ids = new Set<string>();
+  for (const [path, item] of Object.entries(document.paths ?? {})) {
+    if (!path.startsWith('/')) problems.push(`path ${path} must start with /`);
+    for (const [key, value] of Object.entries(item as Json)) {
+      if (!HTTP_METHODS.includes(key)) continue;
+      const op = value as {
+        operationId?: string;
+        responses?: Record<string, { description?: string }>;
+        parameters?: Array<{ in: string; name: string; required?: boolean }>;
+        security?: unknown;
+      };
+      const where = `${key.toUpperCase()} ${path}`;
+      if (!op.operationId) problems.push(`${where}: no operationId`);
+      else if (ids.has(op.operationId)) problems.push(`${where}: duplicate operationId ${op.operationId}`);
+      else ids.add(op.operationId);
+      const responses = Object.entries(op.responses ?? {});
+      if (responses.length === 0) problems.push(`${where}: no responses`);
+      for (const [status, response] of responses) {
+        if (!/^([1-5]\d\d|[1-5]XX|default)$/.test(status)) problems.push(`${where}: bad status ${status}`);
+        if (typeof response.description !== 'string') problems.push(`${where} ${status}: no description`);
+      }
+      const templated = [...path.matchAll(/\{(\w+)\}/g)].map((m) => m[1]).sort();
+      const declared = (op.parameters ?? []).filter((p) => p.in === 'path');
+      if (JSON.stringify(declared.map((p) => p.name).sort()) !== JSON.stringify(templated))
+        problems.push(`${where}: path parameters do not match the template`);
+      for (const p of declared) if (p.required !== true) problems.push(`${where}: path parameter ${p.name} must be required`);
+      checkSecurity(where, op.security);
+    }
+  }
+  const walk = (node: unknown, at: string): void => {
+    if (Array.isArray(node)) return node.forEach((child, i) => walk(child, `${at}/${i}`));
+    if (typeof node !== 'object' || node === null) return;
+    for (const [key, value] of Object.entries(node)) {
+      if (key === '$ref') {
+        const match = /^#\/components\/(\w+)\/([\w.-]+)$/.exec(String(value));
+        const components = document.components as Record<string, Json | undefined> | undefined;
+        if (!match || !components?.[match[1]]?.[match[2]]) problems.push(`${at}: $ref ${String(value)} does not resolve`);
+      } else {
+        walk(value, `${at}/${key}`);
+      }
+    }
+  };
+  walk(document, '#');
+  return problems;
+}
+
+/** The status each code really answers with, read from the error classes themselves. */
+function statusOfCode(): Map<string, number> {
+  const statuses = new Map<string, number>([
+    [PlatformErrorCode.MalformedJson, 400],
+    [PlatformErrorCode.PayloadTooLarge, 413],
+    [PlatformErrorCode.Internal, 500],
+  ]);
+  for (const code of Object.values(UploadErrorCode)) statuses.set(code, new UploadError(code, '').httpStatus);
+  for (const code of Object.values(AuthErrorCode)) statuses.set(code, new AuthError(code, '').httpStatus);
+  for (const code of Object.values(RequestErrorCode)) statuses.set(code, new RequestError(code, '').httpStatus);
+  for (const code of Object.values(TenancyAdminErrorCode)) {
+    const status = new TenancyAdminError(code, '').httpStatus;
+    // CASE_NOT_FOUND is both an auth and an admin code; both must answer alike.
+    if (statuses.has(code) && statuses.get(code) !== status) throw new Error(`${code} answers ${statuses.get(code)} and ${status}`);
+    statuses.set(code, status);
+  }
+  return statuses;
+}
+
+describe('the OpenAPI document', () => {
+  it('is structurally valid OpenAPI 3.0 and survives a JSON round trip', () => {
+    expect(structuralProblems(doc)).toEqual([]);
+    expect(JSON.parse(JSON.stringify(doc))).toEqual(doc);
+    expect(doc.components?.securitySchemes?.['bearerAuth']).toMatchObject({ type: 'http', scheme: 'bearer' });
+    expect(doc.components?.schemas?.['Error']).toMatchObject({ required: expect.arrayContaining(['code', 'message', 'requestId']) });
+  });
+
+  it('names every error code a route can answer, each under the status its error class uses', () => {
+    const documented = documentedErrorCodes(doc);
+    const codes = new Set(documented.map(([, , code]) => code));
+    // RequestErrorCode.NotFound is not raised by any route of this app.
+    const expected = [
+      ...Object.values(UploadErrorCode),
+      ...Object.values(AuthErrorCode),
+      ...Object.values(TenancyAdminErrorCode),
+      RequestErrorCode.ValidationFailed,
+      RequestErrorCode.InvalidId,
+      ...Object.values(PlatformErrorCode),
+    ];
+    expect(expected.filter((code) => !codes.has(code))).toEqual([]);
+
+    const statuses = statusOfCode();
+    const misplaced = documented
+      .filter(([, status, code]) => statuses.get(code) !== status)
+      .map(([route, status, code]) => `${route} ${status} ${code}`);
+    expect(misplaced).toEqual([]);
+  });
+
+  it('documents request bodies with the real types of fields the service validates', () => {
+    const init = doc.components?.schemas?.['InitUploadRequest'] as {
+      properties: { files: { items: { properties: Record<string, { type?: string }> } } };
+    };
+    const entry = init.properties.files.items.properties;
+    expect({
+      path: entry['path'].type,
+      size: entry['size'].type,
+      sha256: entry['sha256'].type,
+      contentType: entry['contentType'].type,
+    }).toEqual({
+      path: 'string',
+      size: 'integer',
+      sha256: 'string',
+      contentType: 'string',
+    });
+  });
+});
+
+describe('the running app', () => {
+  let app: NestExpressApplication;
+  let baseUrl: string;
+
+  beforeAll(async () => {
+    const config = testConfig({ LOG_LEVEL: 'warn' });
+    const moduleRef = await Test.createTestingModule({ imports: [AppModule.forRoot(config)] }).compile();
+    app = moduleRef.createNestApplication<NestExpressApplication>({ bufferLogs: true });
+    configureApp(app, config);
+    serveOpenApi(app, doc);
+    await app.listen(0, '127.0.0.1');
+    baseUrl = (await app.getUrl()).replace('[::1]', '127.0.0.1');
+  }, 60_000);
+
+  afterAll(async () => {
+    await app?.close();
+  });
+
+  it('documents exactly the routes Nest registers', () => {
+    interface Layer {
+      route?: { path: string; methods: Record<string, boolean> };
+    }
+    // Express 5 keeps its router on `app.router`.
+    const stack = (app.getHttpAdapter().getInstance() as unknown as { router: { stack: Layer[] } }).router.stack;
+    const registered = stack
+      .filter((layer): layer is Required<Layer> => layer.route !== undefined && !NOT_AN_ENDPOINT.test(layer.route.path))
+      .flatMap((layer) => Object.keys(layer.route.methods).map((m) => `${m.toUpperCase()} ${layer.route.path.replace(/:(\w+)/g, '{$1}')}`));
+    expect(registered.length).toBeGreaterThanOrEqual(12);
+    expect([...new Set(registered)].sort()).toEqual(documentedRoutes(doc).sort());
+  });
+
+  it('serves the document and its UI without a token', async () => {
+    const json = await fetch(`${baseUrl}/api/docs-json`);
+    expect(json.status).toBe(200);
+    expect(await json.json()).toEqual(JSON.parse(JSON.stringify(doc)));
+    const ui = await fetch(`${baseUrl}/api/docs`);
+    expect(ui.status).toBe(200);
+    expect(await ui.text()).toContain('swagger-ui');
+    // The API itself still needs one.
+    expect((await fetch(`${baseUrl}/api/uploads/policy`)).status).toBe(401);
+  });
+});
+
+describe('the built upload-api bundle', () => {
+  let running: RunningApp;
+
+  beforeAll(async () => {
+    running = await startBuiltApp('upload-api');
+  }, 40_000);
+
+  afterAll(async () => {
+    await running?.stop('SIGKILL');
+  });
+
+  it('serves /api/docs-json without a token (main.ts wires it)', async () => {
+    const res = await waitForStatus(running, '/api/docs-json');
+    const served = (await res.json()) as OpenAPIObject;
+    expect(documentedRoutes(served).sort()).toEqual(documentedRoutes(doc).sort());
+  });
+});
