@@ -11,3 +11,4 @@ export * from './lib/public.decorator';
 export * from './lib/roles.decorator';
 export * from './lib/token-claims';
 export * from './lib/token-verifier';
+export * from './lib/case-access.cache';

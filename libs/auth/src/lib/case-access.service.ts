@@ -2,6 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { parseUuid, Principal } from '@case-storage/domain';
 import { CaseMemberRecord, CaseRecord, TenancyRepository } from '@case-storage/persistence';
 import { AuthError, AuthErrorCode } from './auth-error';
+import { CaseAccessCache } from './case-access.cache';
 import { CaseRole, caseRoleSatisfies } from './case-role';
 
 /** What a successful access check proves, for the caller to use without reading again. */
@@ -17,7 +18,10 @@ export interface CaseAccess {
  */
 @Injectable()
 export class CaseAccessService {
-  constructor(private readonly tenancy: TenancyRepository) {}
+  constructor(
+    private readonly tenancy: TenancyRepository,
+    private readonly cache: CaseAccessCache,
+  ) {}
 
   /**
    * Resolves when `principal` is a member of `caseId` in its own tenant with at least
@@ -34,14 +38,16 @@ export class CaseAccessService {
     const notFound = (): AuthError =>
       new AuthError(AuthErrorCode.CaseNotFound, 'No such case, or you are not a member of it; ask the case owner to add you.', { caseId: id });
 
-    const membership = await this.tenancy.findMembership(principal.tenantId, id, principal.subject);
+    const cached = await this.cache.get(principal.tenantId, id, principal.subject);
+    const membership = cached?.membership ?? (await this.tenancy.findMembership(principal.tenantId, id, principal.subject));
     if (!membership) {
       throw notFound();
     }
-    const caseRecord = await this.tenancy.findCase(principal.tenantId, id);
+    const caseRecord = cached?.caseRecord ?? (await this.tenancy.findCase(principal.tenantId, id));
     if (!caseRecord) {
       throw notFound();
     }
+    if (!cached) await this.cache.put(principal.tenantId, id, principal.subject, { caseRecord, membership });
     if (!caseRoleSatisfies(membership.role, minimumRole)) {
       throw new AuthError(
         AuthErrorCode.InsufficientCaseRole,

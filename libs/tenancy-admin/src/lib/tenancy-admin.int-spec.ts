@@ -8,6 +8,7 @@ import { AppConfig, ConfigModule } from '@case-storage/config';
 import { Principal, Role } from '@case-storage/domain';
 import { PersistenceModule } from '@case-storage/persistence';
 import { ErrorFilter } from '@case-storage/platform';
+import { RedisModule } from '@case-storage/redis';
 import { aSubject, bearer, forgeTestToken, migrateTestDatabase, mintTestToken, testConfig, TestCaller } from '@case-storage/testing';
 import { TenancyAdminModule } from '../index';
 
@@ -63,7 +64,7 @@ describe('auth guard, case access and the tenancy admin API (real PostgreSQL)', 
     config = testConfig();
     await migrateTestDatabase(config);
     const moduleRef = await Test.createTestingModule({
-      imports: [ConfigModule.forRoot(config), PersistenceModule.forRoot(), AuthModule.forRoot(), TenancyAdminModule],
+      imports: [ConfigModule.forRoot(config), PersistenceModule.forRoot(), RedisModule, AuthModule.forRoot(), TenancyAdminModule],
       controllers: [CaseProbeController, PublicProbeController],
       providers: [{ provide: APP_FILTER, useClass: ErrorFilter }],
     }).compile();
@@ -258,6 +259,21 @@ describe('auth guard, case access and the tenancy admin API (real PostgreSQL)', 
       await http.delete(`${base}/members/${dave}`).set('Authorization', auth).expect(204);
       await http.delete(`${base}/members/${dave}`).set('Authorization', auth).expect(204);
       expect((await http.get(`${base}/members`).set('Authorization', auth).expect(200)).body).toEqual({ members: [] });
+    });
+
+    it('shuts a removed member out at once, though their access was cached a moment ago', async () => {
+      const auth = await asAdmin();
+      const kase = randomUUID();
+      const erin = aSubject('erin');
+      const base = `/api/admin/tenants/${tenantA}/cases/${kase}`;
+      await http.put(base).set('Authorization', auth).send({ title: 'wall' }).expect(200);
+      await http.put(`${base}/members/${erin}`).set('Authorization', auth).send({ role: 'viewer' }).expect(200);
+      const erinToken = bearer(await token(user(erin)));
+      await http.get(`/api/test/cases/${kase}`).set('Authorization', erinToken).expect(200);
+      await http.get(`/api/test/cases/${kase}`).set('Authorization', erinToken).expect(200); // served from the access cache
+
+      await http.delete(`${base}/members/${erin}`).set('Authorization', auth).expect(204);
+      expect((await http.get(`/api/test/cases/${kase}`).set('Authorization', erinToken).expect(404)).body.code).toBe('CASE_NOT_FOUND');
     });
 
     it('answers 404 CASE_NOT_FOUND for membership calls on an unknown case', async () => {

@@ -1,4 +1,5 @@
 import { Injectable } from '@nestjs/common';
+import { CaseAccessCache } from '@case-storage/auth';
 import {
   CaseMemberRecord,
   CaseMemberRole,
@@ -19,7 +20,10 @@ import { TenancyAdminError, TenancyAdminErrorCode } from './tenancy-admin-error'
  */
 @Injectable()
 export class TenancyAdminService {
-  constructor(private readonly tenancy: TenancyRepository) {}
+  constructor(
+    private readonly tenancy: TenancyRepository,
+    private readonly accessCache: CaseAccessCache,
+  ) {}
 
   putTenant(tenantId: string, body: PutTenantBody): Promise<TenantRecord> {
     return this.tenancy.upsertTenant({ id: tenantId, name: body.name, status: body.status });
@@ -43,13 +47,18 @@ export class TenancyAdminService {
 
   async putMember(tenantId: string, caseId: string, subject: string, role: CaseMemberRole): Promise<CaseMemberRecord> {
     await this.requireCase(tenantId, caseId);
-    return this.tenancy.setCaseMember(tenantId, caseId, subject, role);
+    const member = await this.tenancy.setCaseMember(tenantId, caseId, subject, role);
+    await this.accessCache.invalidateCase(tenantId, caseId);
+    return member;
   }
 
   /** Idempotent: removing a subject that is not a member is not an error. */
   async removeMember(tenantId: string, caseId: string, subject: string): Promise<boolean> {
     await this.requireCase(tenantId, caseId);
-    return this.tenancy.removeCaseMember(tenantId, caseId, subject);
+    const removed = await this.tenancy.removeCaseMember(tenantId, caseId, subject);
+    // Before answering: once the product hears "removed", the wall holds.
+    await this.accessCache.invalidateCase(tenantId, caseId);
+    return removed;
   }
 
   async listMembers(tenantId: string, caseId: string): Promise<CaseMemberRecord[]> {
