@@ -20,14 +20,22 @@ export class UploadMaintenanceProcessor extends WorkerHost implements OnApplicat
     super();
   }
 
-  /** One scheduler however many replicas start: BullMQ upserts it by id. */
-  async onApplicationBootstrap(): Promise<void> {
+  /**
+   * One scheduler however many replicas start: BullMQ upserts it by id. In the background,
+   * so that a Redis outage at boot delays the sweeper instead of keeping the API down.
+   */
+  onApplicationBootstrap(): void {
     const data: SweepExpiredUploadsPayload = { batchSize: 500 };
-    await this.queue.upsertJobScheduler(
-      SWEEP_SCHEDULER_ID,
-      { every: this.config.uploads.sweepIntervalSeconds * 1000 },
-      { name: UploadJob.SweepExpired, data, opts: { removeOnComplete: 100, removeOnFail: 100 } },
-    );
+    this.queue
+      .upsertJobScheduler(
+        SWEEP_SCHEDULER_ID,
+        { every: this.config.uploads.sweepIntervalSeconds * 1000 },
+        { name: UploadJob.SweepExpired, data, opts: { removeOnComplete: 100, removeOnFail: 100 } },
+      )
+      .then(
+        () => this.logger.log({ everySeconds: this.config.uploads.sweepIntervalSeconds }, 'expired-upload sweeper scheduled'),
+        (err: unknown) => this.logger.error({ err }, 'could not schedule the expired-upload sweeper'),
+      );
   }
 
   async process(job: Job): Promise<unknown> {

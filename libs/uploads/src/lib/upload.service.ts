@@ -230,19 +230,37 @@ export class UploadService {
 
     if (toCommit.length > 0) {
       await this.cache.invalidate(tenantId, caseId);
-      for (const item of toCommit.filter((i) => !i.verified)) {
-        const payload: VerifyUploadChecksumPayload = { tenantId, caseId, fileVersionId: item.version.id };
-        await this.queue.add(UploadJob.VerifyChecksum, payload, {
-          jobId: verifyChecksumJobId(item.version.id),
-          attempts: 5,
-          backoff: { type: 'exponential', delay: 2_000 },
-          removeOnComplete: 1000,
-          removeOnFail: 5000,
-        });
-      }
+      for (const item of toCommit.filter((i) => !i.verified)) await this.queueVerification(tenantId, caseId, item.version.id);
     }
     const byId = new Map(records.map((r) => [r.id, r]));
     return { files: body.files.map((c) => toFileRecordView(byId.get(c.fileId) as (typeof records)[number])) };
+  }
+
+  /**
+   * Queues the whole-file check of a multipart version. The commit has happened: a queue
+   * outage must not fail (or hang) the answer, so it is bounded and logged; the version
+   * stays unverified (and says so) until a verification runs.
+   */
+  private async queueVerification(tenantId: string, caseId: string, fileVersionId: string): Promise<void> {
+    const payload: VerifyUploadChecksumPayload = { tenantId, caseId, fileVersionId };
+    const add = this.queue.add(UploadJob.VerifyChecksum, payload, {
+      jobId: verifyChecksumJobId(fileVersionId),
+      attempts: 5,
+      backoff: { type: 'exponential', delay: 2_000 },
+      removeOnComplete: 1000,
+      removeOnFail: 5000,
+    });
+    let timer: NodeJS.Timeout | undefined;
+    const timeout = new Promise<never>((_, reject) => {
+      timer = setTimeout(() => reject(new Error('queue did not answer within 2 s')), 2_000);
+    });
+    try {
+      await Promise.race([add, timeout]);
+    } catch (err) {
+      this.logger.error({ err, fileVersionId }, 'could not queue the checksum verification; the version stays unverified');
+    } finally {
+      clearTimeout(timer);
+    }
   }
 
   /** Checks one completion against storage. Resolves 'done' when it was committed before. */
