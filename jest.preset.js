@@ -5,5 +5,4 @@ const nxPreset = require('@nx/jest/preset').default;
 module.exports = {
   ...nxPreset,
   testMatch: ['**/?(*.)+(spec|int-spec).ts'],
-  testTimeout: 30000,
 };
