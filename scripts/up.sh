@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # The main job on one machine: install what is missing, start PostgreSQL, Redis and the
 # S3 server, apply migrations, seed the demo tenant, build and start the three apps, and
-# wait until each one is ready. Idempotent: running it again restarts the apps only.
+# wait until each one is ready, then upload two files through the real pre-signed flow and
+# print the case's tree (scripts/demo.mjs). Idempotent: running it again restarts the apps.
 # Usage: scripts/up.sh            (stop everything with scripts/down.sh)
 set -euo pipefail
 . "$(dirname "${BASH_SOURCE[0]}")/services/common.sh"
@@ -31,4 +32,7 @@ for app in upload-api manifest-service workspace-manager; do
 done
 
 cat "$(state_dir)/seed.txt"
+echo
+info "demo: uploading two files through the pre-signed flow and listing the case"
+node scripts/demo.mjs
 info "everything is up in $(since "$t0"); stop it with scripts/down.sh"
