@@ -54,21 +54,28 @@ export class ManifestRepository {
     manifestDatabaseReads.inc();
     const rows: ManifestRow[] = await this.tx.run(tenantId, (em) =>
       em.query(
-        `SELECT f.id, f.path, f.kind, f.content_type, v.id AS version_id, v.version_no, v.size::float8 AS size, v.content_hash,
+        // The page is cut first, walking the (case_id, path) index in order, and only its
+        // rows are joined: with row-level security's extra filters the planner would
+        // otherwise join the whole case before sorting it.
+        `WITH page AS MATERIALIZED (
+           SELECT f.* FROM files f
+            WHERE f.case_id = $1 AND f.deleted_at IS NULL AND f.current_version_id IS NOT NULL
+              AND ($2 = '' OR (f.path > $2 || '/' AND f.path < $2 || '0'))
+              AND ($3::text IS NULL OR f.path > $3)
+            ORDER BY f.path
+            LIMIT $4
+         )
+         SELECT f.id, f.path, f.kind, f.content_type, v.id AS version_id, v.version_no, v.size::float8 AS size, v.content_hash,
                 v.committed_at, v.created_by, v.verified_at IS NOT NULL AS verified,
                 f.derived_from_file_id, f.derived_from_version_id,
                 src.path AS source_path, sv.version_no AS source_version_no,
                 CASE WHEN f.derived_from_file_id IS NULL THEN NULL
                      ELSE src.deleted_at IS NOT NULL OR src.current_version_id IS DISTINCT FROM f.derived_from_version_id END AS source_changed
-           FROM files f
+           FROM page f
            JOIN file_versions v ON v.id = f.current_version_id
            LEFT JOIN files src ON src.id = f.derived_from_file_id
            LEFT JOIN file_versions sv ON sv.id = f.derived_from_version_id
-          WHERE f.case_id = $1 AND f.deleted_at IS NULL
-            AND ($2 = '' OR (f.path > $2 || '/' AND f.path < $2 || '0'))
-            AND ($3::text IS NULL OR f.path > $3)
-          ORDER BY f.path
-          LIMIT $4`,
+          ORDER BY f.path`,
         [caseId, query.prefix, query.after, query.limit + 1],
       ),
     );
