@@ -18,6 +18,8 @@ export function createRedisClient(url: string, name: string): Redis {
     connectTimeout: 2_000,
     retryStrategy: (attempt) => Math.min(attempt * 200, 2_000),
     lazyConnect: false,
+    // Commands issued in the same tick share one write: a listing's access check and page read.
+    enableAutoPipelining: true,
   });
 }
 

@@ -50,14 +50,17 @@ export class ManifestService {
   async listing(principal: Principal, caseIdParam: string, rawQuery: Record<string, unknown>): Promise<RenderedPage> {
     const caseId = parseUuid(caseIdParam, 'caseId');
     const query = parseManifestQuery(rawQuery);
-    // Access first, always: a page cached for a member is never served to anyone else.
-    await this.access.assertCaseAccess(principal, caseId, 'viewer');
     const tenantId = principal.tenantId;
     const field = pageField(query);
+    // The cached page is fetched alongside the access check (one Redis round trip for
+    // both), but nothing of it is used, or even looked at, unless access is granted.
+    const cachedPage = this.cache.getPage(tenantId, caseId, field);
+    cachedPage.catch(() => undefined);
+    await this.access.assertCaseAccess(principal, caseId, 'viewer');
 
     let generation: string;
     try {
-      const cached = await this.cache.getPage(tenantId, caseId, field);
+      const cached = await cachedPage;
       if (cached !== null) {
         manifestCacheHits.inc();
         return parseStored(cached);
