@@ -45,13 +45,24 @@ PG_OS_USER="${PG_OS_USER:-postgres}"
 PG_MAX_CONNECTIONS="${PG_MAX_CONNECTIONS:-300}"
 PG_SUPERUSER=postgres
 
-PG_ROOT="$(state_dir postgres)"
-PG_DATA="$PG_ROOT/data"
-PG_SOCKET_DIR="$PG_ROOT/run"
-
 # Runs a command as the postgres OS user. setpriv execs (no extra process), so a daemon
 # started through it keeps its own pid.
-as_pg() { setpriv --reuid="$PG_OS_USER" --regid="$PG_OS_USER" --init-groups -- "$@"; }
+as_pg() { setpriv --reuid="$PG_OS_USER" --regid="$PG_OS_USER" --init-groups -- env -C / "$@"; }
+
+# Data and socket live in .local/postgres unless the postgres OS user cannot reach the
+# checkout (a clone under a 0700 directory, as mktemp makes them): then in a folder of
+# this checkout's own under /var/lib/case-storage, named by a hash of the checkout path.
+set_pg_paths() {
+  PG_ROOT="$(state_dir postgres)"
+  if id "$PG_OS_USER" >/dev/null 2>&1 && ! as_pg test -x "$PG_ROOT"; then
+    PG_ROOT="/var/lib/case-storage/pg-$(printf '%s' "$REPO_ROOT" | sha256sum | cut -c1-16)"
+    mkdir -p "$PG_ROOT"
+    chmod 0755 /var/lib/case-storage "$PG_ROOT"
+  fi
+  PG_DATA="$PG_ROOT/data"
+  PG_SOCKET_DIR="$PG_ROOT/run"
+}
+set_pg_paths
 
 install_postgres() {
   [[ -x "$PG_BIN/postgres" && -x "$PG_BIN/initdb" ]] && return 0
@@ -127,6 +138,7 @@ start() {
   t0="$(now_s)"
   check_prereqs
   install_postgres
+  set_pg_paths # the postgres OS user may only exist now
   init_cluster
   if pid_alive "$NAME" && accepting; then
     info "postgres already running on $PG_HOST:$PG_PORT (pid $(read_pid "$NAME"))"
