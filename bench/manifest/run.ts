@@ -42,18 +42,13 @@ import {
   tenancyOf,
   testConfig,
   waitForStatus,
+  positiveIntEnv,
+  processMemory,
 } from '@case-storage/testing';
 import { DataSource } from 'typeorm';
 
 const KiB = 1024;
 const MiB = 1024 * KiB;
-
-const intEnv = (name: string, fallback: number): number => {
-  const raw = process.env[name];
-  const value = raw === undefined || raw === '' ? fallback : Number(raw);
-  if (!Number.isInteger(value) || value <= 0) throw new Error(`${name} must be a positive integer, got ${raw}`);
-  return value;
-};
 
 const settings = {
   sizes: (process.env['BENCH_SIZES'] ?? '100,10000,100000').split(',').map((s) => {
@@ -61,15 +56,15 @@ const settings = {
     if (!Number.isInteger(n) || n < 10) throw new Error(`BENCH_SIZES: "${s}" is not a file count of at least 10`);
     return n;
   }),
-  connections: intEnv('BENCH_CONNECTIONS', 32),
+  connections: positiveIntEnv('BENCH_CONNECTIONS', 32),
   /** Seconds of load per measurement (hits, baseline, misses: each). */
-  seconds: intEnv('BENCH_SECONDS', 10),
-  warmupSeconds: intEnv('BENCH_WARMUP_SECONDS', 5),
-  sqlRuns: intEnv('BENCH_SQL_RUNS', 20),
+  seconds: positiveIntEnv('BENCH_SECONDS', 10),
+  warmupSeconds: positiveIntEnv('BENCH_WARMUP_SECONDS', 5),
+  sqlRuns: positiveIntEnv('BENCH_SQL_RUNS', 20),
   /** Sequential requests for the one-at-a-time latencies (hit and miss at concurrency 1). */
-  serialRuns: intEnv('BENCH_SERIAL_RUNS', 10),
-  accessRuns: intEnv('BENCH_ACCESS_RUNS', 300),
-  bigFlatLimit: intEnv('BENCH_BIG_FLAT_LIMIT', 5000),
+  serialRuns: positiveIntEnv('BENCH_SERIAL_RUNS', 10),
+  accessRuns: positiveIntEnv('BENCH_ACCESS_RUNS', 300),
+  bigFlatLimit: positiveIntEnv('BENCH_BIG_FLAT_LIMIT', 5000),
   targetRatio: Number(process.env['BENCH_TARGET_RATIO'] ?? '0.7'),
   enforce: process.env['BENCH_ENFORCE'] === '1',
   logLevel: process.env['BENCH_LOG_LEVEL'] ?? 'warn',
@@ -137,16 +132,6 @@ function caseFiles(count: number): { originals: CommittedFileSpec[]; derived: (s
         return { path: `${source.path}.md`, contentType: 'text/markdown', size: 4 * KiB, createdBy: SUBJECT, derivedFrom: { fileId: source.fileId, versionId: source.versionId } };
       }),
   };
-}
-
-function memoryOf(pid: number): { hwmBytes: number; rssBytes: number } {
-  const status = readFileSync(`/proc/${pid}/status`, 'utf8');
-  const kib = (field: string): number => {
-    const match = new RegExp(`^${field}:\\s+(\\d+) kB$`, 'm').exec(status);
-    if (!match) throw new Error(`no ${field} in /proc/${pid}/status`);
-    return Number(match[1]) * KiB;
-  };
-  return { hwmBytes: kib('VmHWM'), rssBytes: kib('VmRSS') };
 }
 
 function listingPath(caseId: string, query: ManifestQuery): string {
@@ -260,7 +245,7 @@ async function main(): Promise<void> {
     await waitForStatus(app, '/health/ready');
     const pid = app.process.pid;
     if (pid === undefined) throw new Error('manifest-service has no pid');
-    const afterBoot = memoryOf(pid);
+    const afterBoot = processMemory(pid);
     baseline = await startBaseline(config.redis.url);
     const cache = new ManifestCache(redis);
     const repo = new ManifestRepository(new TenantTransactions(ds));
@@ -279,7 +264,7 @@ async function main(): Promise<void> {
     let warmup: { service: Load; baseline: Load } | undefined;
     const results: RowResult[] = [];
     for (const [index, row] of rows.entries()) {
-      if (row.files === biggest && (index === 0 || rows[index - 1].files !== biggest)) memoryBeforeBiggest = memoryOf(pid);
+      if (row.files === biggest && (index === 0 || rows[index - 1].files !== biggest)) memoryBeforeBiggest = processMemory(pid);
       const path = listingPath(row.caseId, row.query);
       const key = manifestKey(tenantId, row.caseId);
 
@@ -338,7 +323,7 @@ async function main(): Promise<void> {
       }
       results.push({ label: row.label, files: row.files, pageFiles, bodyBytes: body.byteLength, hit, baseline: base, miss, ratio: hit.rps / base.rps, serialHitMs, serialMissMs, sqlMs });
     }
-    const memory = memoryOf(pid);
+    const memory = processMemory(pid);
 
     // Where the time of a hit goes: the service verifies the token and checks the caller's
     // membership before it reads Redis. The membership check is answered from Redis while

@@ -12,7 +12,6 @@
  * (VmHWM from /proc/<pid>/status). See README.md beside this file.
  */
 import { createHash, randomBytes, randomUUID } from 'node:crypto';
-import { readFileSync } from 'node:fs';
 import { DeleteObjectsCommand, ListObjectVersionsCommand, PutObjectCommand, PutObjectCommandInput, S3Client } from '@aws-sdk/client-s3';
 import { getSignedUrl } from '@aws-sdk/s3-request-presigner';
 import { AppConfig } from '@case-storage/config';
@@ -34,27 +33,22 @@ import {
   UploadSource,
   UploadTarget,
   waitForStatus,
+  positiveIntEnv,
+  processMemory,
 } from '@case-storage/testing';
 import { DataSource } from 'typeorm';
 
 const KiB = 1024;
 const MiB = 1024 * KiB;
 
-const intEnv = (name: string, fallback: number): number => {
-  const raw = process.env[name];
-  const value = raw === undefined || raw === '' ? fallback : Number(raw);
-  if (!Number.isInteger(value) || value <= 0) throw new Error(`${name} must be a positive integer, got ${raw}`);
-  return value;
-};
-
 const settings = {
-  files: intEnv('BENCH_FILES', 1000),
-  fileSize: intEnv('BENCH_FILE_SIZE', 64 * KiB),
-  concurrency: intEnv('BENCH_CONCURRENCY', 16),
-  batchSize: intEnv('BENCH_BATCH', 100),
+  files: positiveIntEnv('BENCH_FILES', 1000),
+  fileSize: positiveIntEnv('BENCH_FILE_SIZE', 64 * KiB),
+  concurrency: positiveIntEnv('BENCH_CONCURRENCY', 16),
+  batchSize: positiveIntEnv('BENCH_BATCH', 100),
   /** Init calls, and separately complete calls, in flight at once. */
-  apiConcurrency: intEnv('BENCH_API_CONCURRENCY', 2),
-  warmupFiles: intEnv('BENCH_WARMUP_FILES', 50),
+  apiConcurrency: positiveIntEnv('BENCH_API_CONCURRENCY', 2),
+  warmupFiles: positiveIntEnv('BENCH_WARMUP_FILES', 50),
   targetRatio: Number(process.env['BENCH_TARGET_RATIO'] ?? '1.3'),
   /** Exit 1 when the ratio misses the target (for CI-style use); by default only report. */
   enforce: process.env['BENCH_ENFORCE'] === '1',
@@ -77,16 +71,6 @@ async function mapConcurrent<T>(items: readonly T[], concurrency: number, fn: (i
     while (next < items.length) await fn(items[next++]);
   };
   await Promise.all(Array.from({ length: Math.min(concurrency, items.length) }, worker));
-}
-
-function memoryOf(pid: number): { hwmBytes: number; rssBytes: number } {
-  const status = readFileSync(`/proc/${pid}/status`, 'utf8');
-  const kib = (field: string): number => {
-    const match = new RegExp(`^${field}:\\s+(\\d+) kB$`, 'm').exec(status);
-    if (!match) throw new Error(`no ${field} in /proc/${pid}/status`);
-    return Number(match[1]) * KiB;
-  };
-  return { hwmBytes: kib('VmHWM'), rssBytes: kib('VmRSS') };
 }
 
 function makeFiles(prefix: string, count: number): UploadSource[] {
@@ -198,7 +182,7 @@ async function main(): Promise<void> {
     await mapConcurrent(warmBaseline, settings.concurrency, async (r) => {
       await putPresigned(r.url, r.headers, r.body);
     });
-    const afterWarmup = memoryOf(pid);
+    const afterWarmup = processMemory(pid);
 
     // Baseline: pre-signing happens before the clock starts, as the API's init is not part of it.
     const baseline = await presignBaseline(s3, config.s3.bucket, warm.targets[0], `${baselinePrefix}/run`, makeFiles('b', settings.files));
@@ -212,7 +196,7 @@ async function main(): Promise<void> {
     started = performance.now();
     const flow: UploadFilesResult = await uploadFiles(app.url, token, caseId, files, options);
     const flowMs = performance.now() - started;
-    const memory = memoryOf(pid);
+    const memory = processMemory(pid);
 
     // The flow really committed every file with the bytes' hash.
     if (flow.records.length !== settings.files) throw new Error(`complete answered ${flow.records.length} records, expected ${settings.files}`);

@@ -1,5 +1,5 @@
 import { ChildProcess, spawn } from 'node:child_process';
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
 
@@ -73,4 +73,23 @@ export async function waitForStatus(app: RunningApp, path: string, status = 200,
     await new Promise((r) => setTimeout(r, 200));
   }
   throw new Error(`${path} did not answer ${status} within ${timeoutMs} ms (last: ${last}):\n${app.output()}`);
+}
+
+/** Peak (`VmHWM`) and current (`VmRSS`) resident memory of a process, in bytes, from /proc. */
+export function processMemory(pid: number): { hwmBytes: number; rssBytes: number } {
+  const status = readFileSync(`/proc/${pid}/status`, 'utf8');
+  const bytes = (field: string): number => {
+    const match = new RegExp(`^${field}:\\s+(\\d+) kB$`, 'm').exec(status);
+    if (!match) throw new Error(`no ${field} in /proc/${pid}/status`);
+    return Number(match[1]) * 1024;
+  };
+  return { hwmBytes: bytes('VmHWM'), rssBytes: bytes('VmRSS') };
+}
+
+/** A benchmark or test setting from the environment: a positive integer, or the default. */
+export function positiveIntEnv(name: string, fallback: number): number {
+  const raw = process.env[name];
+  const value = raw === undefined || raw === '' ? fallback : Number(raw);
+  if (!Number.isInteger(value) || value <= 0) throw new Error(`${name} must be a positive integer, got ${raw}`);
+  return value;
 }
