@@ -98,26 +98,42 @@ to_json_lines() {
 
 # ---- 4. the gateway's nginx.conf ----
 check_gateway() {
-  local conf="$WORK/nginx.conf" port=58180 p route want got
+  local conf="$WORK/nginx.conf" port up_upload up_manifest up_workspace p route want got
+  # Free ports chosen by the kernel: fixed ones can collide with the ephemeral ports of
+  # the connections the rest of the test suite has open.
+  read -r port up_upload up_manifest up_workspace < <(node -e '
+    const net = require("net");
+    (async () => {
+      const servers = [];
+      for (let i = 0; i < 4; i++) {
+        const s = net.createServer();
+        await new Promise((r) => s.listen(0, "127.0.0.1", r));
+        servers.push(s);
+      }
+      console.log(servers.map((s) => s.address().port).join(" "));
+      servers.forEach((s) => s.close());
+    })();
+  ')
   to_json_lines "$WORK/full.yaml" | node -e '
     const lines = require("fs").readFileSync(0, "utf8").trim().split("\n").map((l) => JSON.parse(l));
     const cm = lines.find((o) => o.kind === "ConfigMap" && o.metadata.name.endsWith("-gateway"));
     process.stdout.write(cm.data["nginx.conf"]);
   ' >"$conf.rendered"
   # Same config, but on 127.0.0.1 with three stub upstreams that name themselves.
-  sed -e "s|server $RELEASE-case-storage-upload-api:[0-9]*;|server 127.0.0.1:58181;|" \
-      -e "s|server $RELEASE-case-storage-manifest-service:[0-9]*;|server 127.0.0.1:58182;|" \
-      -e "s|server $RELEASE-case-storage-workspace-manager:[0-9]*;|server 127.0.0.1:58183;|" \
+  sed -e "s|server $RELEASE-case-storage-upload-api:[0-9]*;|server 127.0.0.1:$up_upload;|" \
+      -e "s|server $RELEASE-case-storage-manifest-service:[0-9]*;|server 127.0.0.1:$up_manifest;|" \
+      -e "s|server $RELEASE-case-storage-workspace-manager:[0-9]*;|server 127.0.0.1:$up_workspace;|" \
       -e "s|listen 8080;|listen 127.0.0.1:$port;|" \
       -e "s|/tmp/|$WORK/ngx-|g" \
       -e "s|access_log /dev/stdout json;|access_log off;|" "$conf.rendered" >"$conf"
   # Stubs: append three servers inside the http block.
   node -e '
     const fs = require("fs"); const f = process.argv[1]; let s = fs.readFileSync(f, "utf8");
-    const stubs = [["upload-api", 58181], ["manifest-service", 58182], ["workspace-manager", 58183]]
+    const [, , upload, manifest, workspace] = process.argv.slice(1);
+    const stubs = [["upload-api", upload], ["manifest-service", manifest], ["workspace-manager", workspace]]
       .map(([n, p]) => `  server { listen 127.0.0.1:${p}; location / { add_header X-Stub ${n} always; return 200 "${n}"; } }`).join("\n");
     s = s.replace(/\n}\s*$/, `\n${stubs}\n}\n`); fs.writeFileSync(f, s);
-  ' "$conf"
+  ' "$conf" "$port" "$up_upload" "$up_manifest" "$up_workspace"
   if ! nginx -t -q -c "$conf" -p "$WORK" -g "error_log $WORK/ngx-error.log;" 2>"$WORK/nginx-t.log"; then
     cat "$WORK/nginx-t.log"
     fail "nginx -t of the gateway config"
