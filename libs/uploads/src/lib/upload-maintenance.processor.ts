@@ -1,15 +1,24 @@
-import { Inject, Logger, OnApplicationBootstrap } from '@nestjs/common';
+import { Inject, Logger, OnApplicationBootstrap, OnModuleInit } from '@nestjs/common';
 import { InjectQueue, Processor, WorkerHost } from '@nestjs/bullmq';
 import { Job, Queue } from 'bullmq';
 import { APP_CONFIG, AppConfig } from '@case-storage/config';
-import { SweepExpiredUploadsPayload, UPLOAD_MAINTENANCE_QUEUE, UploadJob, UploadJobPayloads } from '@case-storage/queue-contracts';
+import {
+  assertJobHandlers,
+  SweepExpiredUploadsPayload,
+  UPLOAD_MAINTENANCE_QUEUE,
+  UploadJob,
+  UploadJobPayloads,
+} from '@case-storage/queue-contracts';
 import { UploadMaintenanceService } from './upload-maintenance.service';
 
 const SWEEP_SCHEDULER_ID = 'sweep-expired-uploads';
 
 /** Thin: routes each job of the upload-maintenance queue to its one handler. */
 @Processor(UPLOAD_MAINTENANCE_QUEUE)
-export class UploadMaintenanceProcessor extends WorkerHost implements OnApplicationBootstrap {
+export class UploadMaintenanceProcessor extends WorkerHost implements OnModuleInit, OnApplicationBootstrap {
+  /** The jobs `process` routes; checked against the queue's contract at start-up. */
+  static readonly handledJobs: readonly UploadJob[] = [UploadJob.SweepExpired, UploadJob.VerifyChecksum];
+
   private readonly logger = new Logger(UploadMaintenanceProcessor.name);
 
   constructor(
@@ -18,6 +27,10 @@ export class UploadMaintenanceProcessor extends WorkerHost implements OnApplicat
     @Inject(APP_CONFIG) private readonly config: AppConfig,
   ) {
     super();
+  }
+
+  onModuleInit(): void {
+    assertJobHandlers(UPLOAD_MAINTENANCE_QUEUE, UploadMaintenanceProcessor.handledJobs);
   }
 
   /**
