@@ -1,0 +1,3 @@
+export * from './lib/workspace-paths';
+export * from './lib/workspace-scan';
+export * from './lib/sync-plan';
