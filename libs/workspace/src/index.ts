@@ -1,3 +1,5 @@
 export * from './lib/workspace-paths';
 export * from './lib/workspace-scan';
 export * from './lib/sync-plan';
+export * from './lib/content-store';
+export * from './lib/content-store.errors';
