@@ -5,3 +5,4 @@ export * from './lib/content-store';
 export * from './lib/content-store.errors';
 export * from './lib/agent-runtime';
 export * from './lib/local-agent.runtime';
+export * from './lib/agent-pod.builder';
