@@ -18,9 +18,13 @@ const input: AgentPodInput = {
   resources: { cpu: '1', memory: '2Gi' },
 };
 
+function fail(message: string): never {
+  throw new Error(message);
+}
+
 describe('buildAgentPod', () => {
   const pod = buildAgentPod(input);
-  const spec = pod.spec!;
+  const spec = pod.spec ?? fail('the builder returned a Pod without a spec');
   const container = spec.containers[0];
 
   it('runs on this node, once, with a deadline and a deterministic name', () => {
