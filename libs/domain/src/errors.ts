@@ -16,6 +16,24 @@ export abstract class CaseStorageError extends Error {
   }
 }
 
+/**
+ * The usual module error: a code enum and one HTTP status per code. A module declares
+ * `class XError extends CodedError<XErrorCode>` with its status table, and nothing else.
+ */
+export abstract class CodedError<C extends string> extends CaseStorageError {
+  readonly httpStatus: number;
+
+  protected constructor(
+    readonly code: C,
+    statuses: Readonly<Record<C, number>>,
+    message: string,
+    details?: Record<string, unknown>,
+  ) {
+    super(message, details);
+    this.httpStatus = statuses[code];
+  }
+}
+
 /** Errors about a request's shape that no module owns (bad ids, bad query parameters). */
 export enum RequestErrorCode {
   ValidationFailed = 'VALIDATION_FAILED',
@@ -29,15 +47,8 @@ const requestErrorStatus: Record<RequestErrorCode, number> = {
   [RequestErrorCode.NotFound]: 404,
 };
 
-export class RequestError extends CaseStorageError {
-  readonly httpStatus: number;
-
-  constructor(
-    readonly code: RequestErrorCode,
-    message: string,
-    details?: Record<string, unknown>,
-  ) {
-    super(message, details);
-    this.httpStatus = requestErrorStatus[code];
+export class RequestError extends CodedError<RequestErrorCode> {
+  constructor(code: RequestErrorCode, message: string, details?: Record<string, unknown>) {
+    super(code, requestErrorStatus, message, details);
   }
 }

@@ -1,4 +1,4 @@
-import { CaseStorageError } from '@case-storage/domain';
+import { CodedError } from '@case-storage/domain';
 
 /** Stable codes of authentication and authorization failures; clients branch on them. */
 export enum AuthErrorCode {
@@ -31,15 +31,8 @@ const authErrorStatus: Record<AuthErrorCode, number> = {
   [AuthErrorCode.KeySourceUnavailable]: 503,
 };
 
-export class AuthError extends CaseStorageError {
-  readonly httpStatus: number;
-
-  constructor(
-    readonly code: AuthErrorCode,
-    message: string,
-    details?: Record<string, unknown>,
-  ) {
-    super(message, details);
-    this.httpStatus = authErrorStatus[code];
+export class AuthError extends CodedError<AuthErrorCode> {
+  constructor(code: AuthErrorCode, message: string, details?: Record<string, unknown>) {
+    super(code, authErrorStatus, message, details);
   }
 }

@@ -1,4 +1,4 @@
-import { CaseStorageError } from '@case-storage/domain';
+import { CodedError } from '@case-storage/domain';
 
 export enum ManifestErrorCode {
   InvalidCursor = 'INVALID_CURSOR',
@@ -20,14 +20,8 @@ const STATUS: Record<ManifestErrorCode, number> = {
   [ManifestErrorCode.InvalidVersion]: 400,
 };
 
-export class ManifestError extends CaseStorageError {
-  readonly httpStatus: number;
-  constructor(
-    readonly code: ManifestErrorCode,
-    message: string,
-    details?: Record<string, unknown>,
-  ) {
-    super(message, details);
-    this.httpStatus = STATUS[code];
+export class ManifestError extends CodedError<ManifestErrorCode> {
+  constructor(code: ManifestErrorCode, message: string, details?: Record<string, unknown>) {
+    super(code, STATUS, message, details);
   }
 }

@@ -1,4 +1,4 @@
-import { CaseStorageError } from '@case-storage/domain';
+import { CodedError } from '@case-storage/domain';
 
 export enum PersistenceErrorCode {
   /** A row the operation depends on (tenant, case) does not exist for this tenant. */
@@ -18,16 +18,9 @@ const httpStatus: Record<PersistenceErrorCode, number> = {
   [PersistenceErrorCode.Unavailable]: 503,
 };
 
-export class PersistenceError extends CaseStorageError {
-  readonly httpStatus: number;
-
-  constructor(
-    readonly code: PersistenceErrorCode,
-    message: string,
-    details?: Record<string, unknown>,
-  ) {
-    super(message, details);
-    this.httpStatus = httpStatus[code];
+export class PersistenceError extends CodedError<PersistenceErrorCode> {
+  constructor(code: PersistenceErrorCode, message: string, details?: Record<string, unknown>) {
+    super(code, httpStatus, message, details);
   }
 }
 

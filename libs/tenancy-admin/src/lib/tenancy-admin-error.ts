@@ -1,4 +1,4 @@
-import { CaseStorageError } from '@case-storage/domain';
+import { CodedError } from '@case-storage/domain';
 
 export enum TenancyAdminErrorCode {
   /** Cases are created under an existing tenant: PUT the tenant first. */
@@ -15,15 +15,8 @@ const tenancyAdminErrorStatus: Record<TenancyAdminErrorCode, number> = {
   [TenancyAdminErrorCode.CaseIdTaken]: 409,
 };
 
-export class TenancyAdminError extends CaseStorageError {
-  readonly httpStatus: number;
-
-  constructor(
-    readonly code: TenancyAdminErrorCode,
-    message: string,
-    details?: Record<string, unknown>,
-  ) {
-    super(message, details);
-    this.httpStatus = tenancyAdminErrorStatus[code];
+export class TenancyAdminError extends CodedError<TenancyAdminErrorCode> {
+  constructor(code: TenancyAdminErrorCode, message: string, details?: Record<string, unknown>) {
+    super(code, tenancyAdminErrorStatus, message, details);
   }
 }

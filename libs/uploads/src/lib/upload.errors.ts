@@ -1,4 +1,4 @@
-import { CaseStorageError } from '@case-storage/domain';
+import { CodedError } from '@case-storage/domain';
 
 export enum UploadErrorCode {
   EmptyBatch = 'EMPTY_BATCH',
@@ -51,16 +51,9 @@ export interface EntryProblem {
   readonly fileId?: string;
 }
 
-export class UploadError extends CaseStorageError {
-  readonly httpStatus: number;
-
-  constructor(
-    readonly code: UploadErrorCode,
-    message: string,
-    details?: Record<string, unknown>,
-  ) {
-    super(message, details);
-    this.httpStatus = STATUS[code];
+export class UploadError extends CodedError<UploadErrorCode> {
+  constructor(code: UploadErrorCode, message: string, details?: Record<string, unknown>) {
+    super(code, STATUS, message, details);
   }
 
   /**

@@ -1,4 +1,4 @@
-import { CaseStorageError } from '@case-storage/domain';
+import { CodedError } from '@case-storage/domain';
 
 export enum ContentStoreErrorCode {
   /** A digest that is not 64 lower-case hex characters; never turned into a path. */
@@ -22,16 +22,9 @@ const STATUS: Record<ContentStoreErrorCode, number> = {
   [ContentStoreErrorCode.InvalidConfig]: 500,
 };
 
-export class ContentStoreError extends CaseStorageError {
-  readonly httpStatus: number;
-
-  constructor(
-    readonly code: ContentStoreErrorCode,
-    message: string,
-    details?: Record<string, unknown>,
-  ) {
-    super(message, details);
-    this.httpStatus = STATUS[code];
+export class ContentStoreError extends CodedError<ContentStoreErrorCode> {
+  constructor(code: ContentStoreErrorCode, message: string, details?: Record<string, unknown>) {
+    super(code, STATUS, message, details);
   }
 }
 
