@@ -8,6 +8,7 @@ import {
   HeadObjectCommand,
   ListObjectVersionsCommand,
   PutObjectCommand,
+  PutObjectCommandInput,
   S3Client,
   S3ServiceException,
   UploadPartCommand,
@@ -36,6 +37,13 @@ export interface StoredVersion {
 export class PreconditionFailedError extends Error {
   constructor(readonly key: string) {
     super(`a newer version of ${key} exists`);
+  }
+}
+
+/** Storage refused the bytes of a PUT: they do not hash to the checksum the writer declared. */
+export class BadDigestError extends Error {
+  constructor(readonly key: string) {
+    super(`the bytes sent for ${key} do not match their declared SHA-256`);
   }
 }
 
@@ -187,6 +195,63 @@ export class ObjectStore {
       if (status === 404 || status === 400) return null;
       throw err;
     }
+  }
+
+  /** HEAD of a key's current version (with its checksum); `null` when the key does not exist. */
+  async headCurrent(key: string): Promise<StoredVersion | null> {
+    try {
+      const out = await this.s3.send(new HeadObjectCommand({ Bucket: this.bucket, Key: key, ChecksumMode: 'ENABLED' }));
+      if (!out.VersionId) throw new Error(`storage returned no version id for ${key}: is versioning on?`);
+      return { versionId: out.VersionId, etag: out.ETag ?? '', size: out.ContentLength ?? -1, checksumSha256: out.ChecksumSHA256 };
+    } catch (err) {
+      if (statusOf(err) === 404) return null;
+      throw err;
+    }
+  }
+
+  /**
+   * A server-side conditional PUT of known bytes: the length and SHA-256 travel with the
+   * request, so storage stores exactly these bytes or refuses them (`BadDigestError`);
+   * the condition makes a lost race a `PreconditionFailedError`, never an overwrite.
+   * `body` is consumed once, so this call does not retry on its own.
+   */
+  async putObject(input: {
+    key: string;
+    body: NodeJS.ReadableStream | Uint8Array;
+    contentLength: number;
+    contentType: string;
+    sha256Base64: string;
+    condition: WriteCondition;
+  }): Promise<{ versionId: string; etag: string }> {
+    try {
+      const out = await this.s3.send(
+        new PutObjectCommand({
+          Bucket: this.bucket,
+          Key: input.key,
+          Body: input.body as PutObjectCommandInput['Body'],
+          ContentLength: input.contentLength,
+          ContentType: input.contentType,
+          ChecksumSHA256: input.sha256Base64,
+          ...('ifNoneMatch' in input.condition ? { IfNoneMatch: '*' } : { IfMatch: input.condition.ifMatch }),
+        }),
+      );
+      if (!out.VersionId || !out.ETag) throw new Error(`storage returned no version id or ETag for ${input.key}: is versioning on?`);
+      return { versionId: out.VersionId, etag: out.ETag };
+    } catch (err) {
+      const status = statusOf(err);
+      if (status === 412) throw new PreconditionFailedError(input.key);
+      if (status === 400 && err instanceof S3ServiceException && /digest|checksum/i.test(`${err.name} ${err.message}`)) {
+        throw new BadDigestError(input.key);
+      }
+      throw err;
+    }
+  }
+
+  /** The bytes of one exact version, streamed. */
+  async getVersion(key: string, versionId: string): Promise<AsyncIterable<Uint8Array>> {
+    const out = await this.s3.send(new GetObjectCommand({ Bucket: this.bucket, Key: key, VersionId: versionId }));
+    if (!out.Body) throw new Error(`storage returned no body for ${key}@${versionId}`);
+    return out.Body as AsyncIterable<Uint8Array>;
   }
 
   /** The stored versions of a key, newest first (bounded: a file has few). */
