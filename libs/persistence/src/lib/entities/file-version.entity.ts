@@ -81,6 +81,13 @@ export class FileVersionEntity {
   @Column({ name: 'verified_at', type: 'timestamptz', nullable: true })
   verifiedAt!: Date | null;
 
+  /** Written by a workspace sync: that workspace, and the path in it the bytes came from. */
+  @Column({ name: 'workspace_id', type: 'uuid', nullable: true })
+  workspaceId!: string | null;
+
+  @Column({ name: 'workspace_path', type: 'text', nullable: true })
+  workspacePath!: string | null;
+
   @Column({ name: 'failure_reason', type: 'text', nullable: true })
   failureReason!: string | null;
 }

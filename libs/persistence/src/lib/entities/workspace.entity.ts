@@ -9,6 +9,7 @@ export const WORKSPACE_STATUSES = [
   'completed',
   'failed',
   'expired',
+  'deleted',
 ] as const;
 export type WorkspaceStatus = (typeof WORKSPACE_STATUSES)[number];
 
@@ -48,6 +49,27 @@ export class WorkspaceEntity {
 
   @Column({ type: 'text', nullable: true })
   error!: string | null;
+
+  /** The agent run: state, runtime ref, exit code or signal, start, deadline and end. */
+  @Column({ type: 'jsonb', default: () => "'{}'::jsonb" })
+  agent!: Record<string, unknown>;
+
+  /** What the last sync did: created, updated, conflicts, deletions seen, refused entries. */
+  @Column({ name: 'sync_result', type: 'jsonb', nullable: true })
+  syncResult!: Record<string, unknown> | null;
+
+  @Column({ name: 'sync_count', type: 'integer', default: 0 })
+  syncCount!: number;
+
+  @Column({ name: 'last_synced_at', type: 'timestamptz', nullable: true })
+  lastSyncedAt!: Date | null;
+
+  /** Set by DELETE; the manager on the workspace's node stops, syncs and removes it. */
+  @Column({ name: 'delete_requested_at', type: 'timestamptz', nullable: true })
+  deleteRequestedAt!: Date | null;
+
+  @Column({ name: 'ended_at', type: 'timestamptz', nullable: true })
+  endedAt!: Date | null;
 
   @Column({ name: 'expires_at', type: 'timestamptz', nullable: true })
   expiresAt!: Date | null;

@@ -63,13 +63,16 @@ describe('migrations', () => {
     }
   });
 
-  it('limit the one extra policy to SELECTs of pending uploads by the owner', async () => {
+  it('limit the extra policies to SELECTs by the owner (pending uploads; workspaces for the node scan)', async () => {
     const extra: Array<{ polname: string; polcmd: string; roles: string[]; qual: string }> = await app.query(
       `SELECT p.polname, p.polcmd, ARRAY(SELECT rolname FROM pg_roles WHERE oid = ANY (p.polroles))::text[] AS roles,
               pg_get_expr(p.polqual, p.polrelid) AS qual
-         FROM pg_policy p WHERE p.polname NOT LIKE '%_tenant_isolation'`,
+         FROM pg_policy p WHERE p.polname NOT LIKE '%_tenant_isolation' ORDER BY p.polname`,
     );
-    expect(extra).toEqual([{ polname: 'file_versions_owner_sweep', polcmd: 'r', roles: ['case_storage_owner'], qual: "(status = 'pending'::text)" }]);
+    expect(extra).toEqual([
+      { polname: 'file_versions_owner_sweep', polcmd: 'r', roles: ['case_storage_owner'], qual: "(status = 'pending'::text)" },
+      { polname: 'workspaces_owner_node_scan', polcmd: 'r', roles: ['case_storage_owner'], qual: 'true' },
+    ]);
   });
 
   it('grant the app DML on tenant tables but only SELECT and INSERT on audit_events', async () => {
