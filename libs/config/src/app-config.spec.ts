@@ -64,3 +64,31 @@ describe('loadConfig', () => {
     expect(loadConfig('upload-api', { DB_HOST: '' }).database.host).toBe('127.0.0.1');
   });
 });
+
+describe('loadConfig: workspaces', () => {
+  it('defaults to the bundled agent, the host root and a node name', () => {
+    const { workspaces } = loadConfig('workspace-manager', {});
+    expect(workspaces.agentCommand).toBeNull();
+    expect(workspaces.root).toBe('/var/ai-workspaces');
+    expect(workspaces.nodeName).toMatch(/^[a-z0-9]/);
+  });
+
+  it('parses the agent command as an argv array', () => {
+    const config = loadConfig('workspace-manager', { WORKSPACE_AGENT_COMMAND: '["openhands","--headless"]', NODE_NAME: 'ssd-1' });
+    expect(config.workspaces.agentCommand).toEqual(['openhands', '--headless']);
+    expect(config.workspaces.nodeName).toBe('ssd-1');
+  });
+
+  it.each(['openhands --headless', '[]', '[1]', '[""]', '{"a":1}'])('refuses the agent command %s', (command) => {
+    expect(() => loadConfig('workspace-manager', { WORKSPACE_AGENT_COMMAND: command })).toThrow(/WORKSPACE_AGENT_COMMAND: must be a JSON array/);
+  });
+
+  it('refuses a relative root, a bad node name and a TTL above its maximum', () => {
+    expect(() => loadConfig('workspace-manager', { WORKSPACE_ROOT: 'ai-workspaces', NODE_NAME: 'Node_1' })).toThrow(
+      /NODE_NAME: must be a DNS-1123 name[\s\S]*WORKSPACE_ROOT: must be an absolute path|WORKSPACE_ROOT: must be an absolute path[\s\S]*NODE_NAME: must be a DNS-1123 name/,
+    );
+    expect(() => loadConfig('workspace-manager', { WORKSPACE_TTL_SECONDS: '900', WORKSPACE_MAX_TTL_SECONDS: '600' })).toThrow(
+      /WORKSPACE_TTL_SECONDS: must be at most WORKSPACE_MAX_TTL_SECONDS/,
+    );
+  });
+});

@@ -1,3 +1,4 @@
+import { hostname } from 'node:os';
 import { z } from 'zod';
 
 /**
@@ -108,6 +109,29 @@ const envSchema = z
     UPLOAD_SWEEP_INTERVAL_SECONDS: z.coerce.number().int().min(1).default(300),
     UPLOAD_ALLOWED_CONTENT_TYPES: z.string().default(DEFAULT_CONTENT_TYPES.join(',')),
 
+    /** The node this workspace manager runs on (the downward API's spec.nodeName); the host name by default. */
+    NODE_NAME: z
+      .string()
+      .regex(/^[a-z0-9]([-a-z0-9.]{0,251}[a-z0-9])?$/, 'must be a DNS-1123 name (a Kubernetes node name)')
+      .optional(),
+    WORKSPACE_ROOT: z.string().startsWith('/', 'must be an absolute path').default('/var/ai-workspaces'),
+    WORKSPACE_RUNTIME: z.enum(['local']).default('local'),
+    /** The agent's argv as a JSON array of strings; empty: the bundled Markdown agent. */
+    WORKSPACE_AGENT_COMMAND: z.string().optional(),
+    WORKSPACE_AGENT_TIMEOUT_SECONDS: z.coerce.number().int().min(1).max(7 * 24 * 3600).default(3600),
+    WORKSPACE_TTL_SECONDS: z.coerce.number().int().min(60).default(24 * 3600),
+    WORKSPACE_MAX_TTL_SECONDS: z.coerce.number().int().min(60).default(7 * 24 * 3600),
+    /** Disk budget of the node-local content cache under WORKSPACE_ROOT/.cache. */
+    WORKSPACE_CACHE_BUDGET_BYTES: z.coerce.number().int().min(0).default(50 * GiB),
+    WORKSPACE_DOWNLOAD_CONCURRENCY: z.coerce.number().int().min(1).max(256).default(16),
+    WORKSPACE_UPLOAD_CONCURRENCY: z.coerce.number().int().min(1).max(256).default(8),
+    WORKSPACE_MAX_FILES: z.coerce.number().int().min(1).default(200_000),
+    /** Workspace jobs run at once on this node (each may wait on an agent for a long time). */
+    WORKSPACE_JOB_CONCURRENCY: z.coerce.number().int().min(1).max(64).default(4),
+    /** How soon a job of a killed manager is taken up again (BullMQ lock and stalled check). */
+    WORKSPACE_JOB_LOCK_MS: z.coerce.number().int().min(1000).default(30_000),
+    WORKSPACE_CLEANUP_INTERVAL_SECONDS: z.coerce.number().int().min(1).default(300),
+
     AUTH_ISSUER: z.string().min(1).default('https://case-management.local'),
     AUTH_AUDIENCE: z.string().min(1).default('case-storage'),
     /** HS256 shared secret: development and tests. */
@@ -127,6 +151,16 @@ const envSchema = z
         code: 'custom',
         path: ['UPLOAD_MAX_FILE_SIZE_BYTES'],
         message: `must be at most UPLOAD_PART_SIZE_BYTES x ${MAX_PARTS} (S3's part limit)`,
+      });
+    }
+    if (env.WORKSPACE_TTL_SECONDS > env.WORKSPACE_MAX_TTL_SECONDS) {
+      ctx.addIssue({ code: 'custom', path: ['WORKSPACE_TTL_SECONDS'], message: 'must be at most WORKSPACE_MAX_TTL_SECONDS' });
+    }
+    if (env.WORKSPACE_AGENT_COMMAND !== undefined && !parseCommand(env.WORKSPACE_AGENT_COMMAND)) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['WORKSPACE_AGENT_COMMAND'],
+        message: 'must be a JSON array of strings, program first, e.g. ["openhands","--headless"]',
       });
     }
     if (env.AUTH_JWT_SECRET && env.AUTH_JWT_SECRET.reveal().length < 32) {
@@ -171,6 +205,23 @@ export interface AppConfig {
     readonly sweepIntervalSeconds: number;
     /** Lower-case media types without parameters. */
     readonly allowedContentTypes: readonly string[];
+  };
+  readonly workspaces: {
+    readonly nodeName: string;
+    readonly root: string;
+    readonly runtime: 'local';
+    /** Null: the Markdown agent bundled with the workspace manager. */
+    readonly agentCommand: readonly string[] | null;
+    readonly agentTimeoutSeconds: number;
+    readonly ttlSeconds: number;
+    readonly maxTtlSeconds: number;
+    readonly cacheBudgetBytes: number;
+    readonly downloadConcurrency: number;
+    readonly uploadConcurrency: number;
+    readonly maxFiles: number;
+    readonly jobConcurrency: number;
+    readonly jobLockMs: number;
+    readonly cleanupIntervalSeconds: number;
   };
   readonly auth: {
     readonly issuer: string;
@@ -251,6 +302,22 @@ export function loadConfig(service: ServiceName, env: Record<string, string | un
       sweepIntervalSeconds: e.UPLOAD_SWEEP_INTERVAL_SECONDS,
       allowedContentTypes: list(e.UPLOAD_ALLOWED_CONTENT_TYPES).map((t) => t.toLowerCase()),
     },
+    workspaces: {
+      nodeName: e.NODE_NAME ?? hostname().toLowerCase(),
+      root: e.WORKSPACE_ROOT,
+      runtime: e.WORKSPACE_RUNTIME,
+      agentCommand: e.WORKSPACE_AGENT_COMMAND === undefined ? null : parseCommand(e.WORKSPACE_AGENT_COMMAND),
+      agentTimeoutSeconds: e.WORKSPACE_AGENT_TIMEOUT_SECONDS,
+      ttlSeconds: e.WORKSPACE_TTL_SECONDS,
+      maxTtlSeconds: e.WORKSPACE_MAX_TTL_SECONDS,
+      cacheBudgetBytes: e.WORKSPACE_CACHE_BUDGET_BYTES,
+      downloadConcurrency: e.WORKSPACE_DOWNLOAD_CONCURRENCY,
+      uploadConcurrency: e.WORKSPACE_UPLOAD_CONCURRENCY,
+      maxFiles: e.WORKSPACE_MAX_FILES,
+      jobConcurrency: e.WORKSPACE_JOB_CONCURRENCY,
+      jobLockMs: e.WORKSPACE_JOB_LOCK_MS,
+      cleanupIntervalSeconds: e.WORKSPACE_CLEANUP_INTERVAL_SECONDS,
+    },
     auth: {
       issuer: e.AUTH_ISSUER,
       audience: e.AUTH_AUDIENCE,
@@ -258,6 +325,17 @@ export function loadConfig(service: ServiceName, env: Record<string, string | un
       jwksUrl: e.AUTH_JWKS_URL,
     },
   };
+}
+
+/** `["prog","arg"]` → argv; null unless a non-empty JSON array of non-empty strings. */
+function parseCommand(value: string): string[] | null {
+  try {
+    const argv: unknown = JSON.parse(value);
+    const ok = Array.isArray(argv) && argv.length > 0 && argv.every((a) => typeof a === 'string' && a !== '');
+    return ok ? (argv as string[]) : null;
+  } catch {
+    return null;
+  }
 }
 
 function list(value: string): string[] {
