@@ -32,9 +32,50 @@ export function verifyChecksumJobId(fileVersionId: string): string {
   return `verify-${fileVersionId}`; // BullMQ refuses ':' in custom ids
 }
 
+/**
+ * Workspace work is bound to the node whose SSD holds the workspace, so each node's
+ * manager consumes its own queue: `workspace-node.<node name>` (node names are DNS-1123,
+ * so they contain no ':' that BullMQ would refuse).
+ */
+export const WORKSPACE_NODE_QUEUE = 'workspace-node';
+
+export function workspaceNodeQueue(nodeName: string): string {
+  return `${WORKSPACE_NODE_QUEUE}.${nodeName}`;
+}
+
+export enum WorkspaceJob {
+  /** Materialize, run the agent, sync: one job per workspace, id = the workspace id. */
+  Run = 'run-workspace',
+  /** Sync now (on demand), while the agent runs or after it ended. */
+  Sync = 'sync-workspace',
+  /** Stop the agent, keep what it wrote (a last sync), remove the directory. */
+  Remove = 'remove-workspace',
+  /** Repeatable per node: expire workspaces past their TTL. */
+  Cleanup = 'cleanup-workspaces',
+}
+
+export interface WorkspaceRef {
+  readonly tenantId: string;
+  readonly caseId: string;
+  readonly workspaceId: string;
+}
+
+export interface WorkspaceJobPayloads {
+  [WorkspaceJob.Run]: WorkspaceRef;
+  [WorkspaceJob.Sync]: WorkspaceRef;
+  [WorkspaceJob.Remove]: WorkspaceRef & { readonly reason: 'deleted' | 'expired' };
+  [WorkspaceJob.Cleanup]: Record<string, never>;
+}
+
+/** Duplicates collapse: one run per workspace ever, one pending sync and one removal at a time. */
+export function workspaceJobId(job: WorkspaceJob.Run | WorkspaceJob.Sync | WorkspaceJob.Remove, workspaceId: string): string {
+  return job === WorkspaceJob.Run ? workspaceId : `${job === WorkspaceJob.Sync ? 'sync' : 'remove'}-${workspaceId}`;
+}
+
 /** Every job name of every queue: what the processors of an app must handle between them. */
 export const JOBS_BY_QUEUE: Readonly<Record<string, readonly string[]>> = {
   [UPLOAD_MAINTENANCE_QUEUE]: Object.values(UploadJob),
+  [WORKSPACE_NODE_QUEUE]: Object.values(WorkspaceJob),
 };
 
 /**
