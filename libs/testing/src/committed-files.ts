@@ -4,6 +4,8 @@ import { DataSource } from 'typeorm';
 
 export interface CommittedFileSpec {
   readonly path: string;
+  /** The logical file's id (random by default); the stored object's key is derived from it. */
+  readonly fileId?: string;
   readonly size?: number;
   readonly contentType?: string;
   readonly sha256?: string;
@@ -37,7 +39,7 @@ export async function seedCommittedFiles(
   const out: CommittedFile[] = [];
   for (let i = 0; i < files.length; i += batchSize) {
     const rows = files.slice(i, i + batchSize).map((f) => {
-      const fileId = randomUUID();
+      const fileId = f.fileId ?? randomUUID();
       return {
         file_id: fileId,
         version_id: randomUUID(),

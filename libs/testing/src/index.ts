@@ -5,3 +5,5 @@ export * from './processes';
 export * from './app-boot.contract';
 export * from './upload-client';
 export * from './committed-files';
+export * from './stored-files';
+export * from './sample-documents';

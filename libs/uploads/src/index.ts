@@ -1,4 +1,3 @@
-export * from './lib/object-keys';
 export * from './lib/upload-entry.rules';
 export * from './lib/upload.errors';
 export * from './lib/upload.requests';

@@ -1,0 +1,59 @@
+import { Inject, Injectable, OnApplicationShutdown } from '@nestjs/common';
+import { Queue } from 'bullmq';
+import { APP_CONFIG, AppConfig } from '@case-storage/config';
+import { WorkspaceJob, workspaceJobId, WorkspaceJobPayloads, workspaceNodeQueue, WorkspaceRef } from '@case-storage/queue-contracts';
+import { bullConnectionOptions, QUEUE_PREFIX } from '@case-storage/redis';
+
+/** This node's own queue (registered through @nestjs/bullmq under its node-specific name). */
+export const OWN_NODE_QUEUE = Symbol('OWN_NODE_QUEUE');
+
+const KEEP = { removeOnComplete: { count: 1000 }, removeOnFail: { count: 1000 } };
+
+/**
+ * Puts workspace jobs on the queue of the node that holds the workspace: this node's own
+ * queue, or (for a request that reached another replica) the other node's, opened once.
+ * Job ids are deterministic, so a repeated request collapses into the job already there.
+ */
+@Injectable()
+export class WorkspaceQueue implements OnApplicationShutdown {
+  private readonly others = new Map<string, Queue>();
+
+  constructor(
+    @Inject(OWN_NODE_QUEUE) private readonly own: Queue,
+    @Inject(APP_CONFIG) private readonly config: AppConfig,
+  ) {}
+
+  async run(node: string, ref: WorkspaceRef): Promise<void> {
+    await this.queueOf(node).add(WorkspaceJob.Run, ref satisfies WorkspaceJobPayloads[WorkspaceJob.Run], {
+      jobId: workspaceJobId(WorkspaceJob.Run, ref.workspaceId),
+      // Queued inside the transaction that creates the row, so the first attempt may not see it yet.
+      attempts: 5,
+      backoff: { type: 'exponential', delay: 500 },
+      ...KEEP,
+    });
+  }
+
+  async sync(node: string, ref: WorkspaceRef): Promise<void> {
+    // Removed when done, so a later request queues a new sync; while one waits, requests collapse into it.
+    await this.queueOf(node).add(WorkspaceJob.Sync, ref, { jobId: workspaceJobId(WorkspaceJob.Sync, ref.workspaceId), removeOnComplete: true, removeOnFail: true });
+  }
+
+  async remove(node: string, ref: WorkspaceRef, reason: 'deleted' | 'expired'): Promise<void> {
+    const data: WorkspaceJobPayloads[WorkspaceJob.Remove] = { ...ref, reason };
+    await this.queueOf(node).add(WorkspaceJob.Remove, data, { jobId: workspaceJobId(WorkspaceJob.Remove, ref.workspaceId), ...KEEP });
+  }
+
+  async onApplicationShutdown(): Promise<void> {
+    await Promise.all([...this.others.values()].map((q) => q.close()));
+  }
+
+  private queueOf(node: string): Queue {
+    if (node === this.config.workspaces.nodeName) return this.own;
+    let queue = this.others.get(node);
+    if (!queue) {
+      queue = new Queue(workspaceNodeQueue(node), { connection: bullConnectionOptions(this.config.redis.url), prefix: QUEUE_PREFIX });
+      this.others.set(node, queue);
+    }
+    return queue;
+  }
+}
