@@ -69,9 +69,10 @@ export default [
         }
     },
     {
-        // The test harness is for tests: production code never imports it.
+        // The test harness is for tests: production code never imports it. `src/testing/`
+        // folders hold test support and are excluded from every app and lib build.
         files: ["**/*.ts"],
-        ignores: ["**/*.spec.ts", "**/*.int-spec.ts", "**/bench/**"],
+        ignores: ["**/*.spec.ts", "**/*.int-spec.ts", "**/bench/**", "**/src/testing/**"],
         rules: {
             "no-restricted-imports": ["error", { paths: [{ name: "@case-storage/testing", message: "test harness: only for *.spec.ts / *.int-spec.ts" }] }]
         }
