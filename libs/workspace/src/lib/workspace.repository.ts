@@ -278,12 +278,14 @@ export class WorkspaceRepository {
     em: EntityManager,
     c: { versionId: string; fileId: string; s3VersionId: string; etag: string; contentType: string; derivedFrom: { fileId: string; versionId: string } | null },
   ): Promise<number> {
-    const rows: Array<{ versionNo: number }> = await em.query(
+    const result: unknown = await em.query(
       `UPDATE file_versions v SET status = 'committed', s3_version_id = $2, etag = $3, committed_at = now(), verified_at = now(),
               expires_at = NULL, version_no = (SELECT coalesce(max(x.version_no), 0) + 1 FROM file_versions x WHERE x.file_id = v.file_id)
         WHERE v.id = $1 AND v.status = 'pending' RETURNING v.version_no AS "versionNo"`,
       [c.versionId, c.s3VersionId, c.etag],
     );
+    // The PostgreSQL driver answers an UPDATE ... RETURNING as [rows, affected].
+    const rows = (Array.isArray(result) && Array.isArray(result[0]) ? result[0] : result) as Array<{ versionNo: number }>;
     if (c.derivedFrom) {
       await em.query(
         `UPDATE files SET current_version_id = $2, content_type = $3, kind = 'derived', derived_from_file_id = $4, derived_from_version_id = $5
