@@ -45,6 +45,7 @@ for (const step of JSON.parse(readFileSync(planPath, 'utf8'))) {
       for (let i = 0; i < 600 && !existsSync(target); i++) await sleep(100);
       break;
     case 'many':
+      mkdirSync(dirname(join(here, `${step.prefix}0`)), { recursive: true });
       for (let i = 0; i < step.count; i++) writeFileSync(join(here, `${step.prefix}${i}.txt`), `${step.content} ${i}\n`.repeat(step.repeat ?? 1));
       break;
     default:
