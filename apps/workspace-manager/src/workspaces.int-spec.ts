@@ -163,6 +163,20 @@ describe('a workspace with the default agent', () => {
 });
 
 describe('sync back', () => {
+  it('relinks a derivative the agent made again, identical, from a newer version of its source', async () => {
+    const { caseId } = await newCase([{ path: 'memo.txt', body: Buffer.from('Meet the client on Friday.\n') }]);
+    const first = await waitForWorkspace(manager, editor, await open(caseId), ended);
+    expect(first.sync.created.map((c: Json) => c.path)).toEqual(['memo.txt.md']);
+    // The same bytes uploaded again: a new version of the source, so the derivative must be redone (and is the same).
+    await uploadFiles(uploadApi.url, editor, caseId, [{ path: 'memo.txt', contentType: 'text/plain', body: Buffer.from('Meet the client on Friday.\n') }]);
+    const v2 = (await caseFiles(ds, tenantId, caseId)).get('memo.txt');
+    expect(v2).toMatchObject({ currentNo: 2 });
+
+    const second = await waitForWorkspace(manager, editor, await open(caseId), ended);
+    expect(second.sync).toMatchObject({ created: [], updated: [], relinked: ['memo.txt.md'] });
+    expect((await caseFiles(ds, tenantId, caseId)).get('memo.txt.md')).toMatchObject({ versions: 1, derivedFromVersionId: v2?.versionId });
+  });
+
   it("keeps the agent's bytes as a conflict copy when a user uploads the same file meanwhile, and only reports deletions", async () => {
     const { caseId, stored } = await newCase([
       { path: 'notes.txt', body: Buffer.from('first draft\n') },

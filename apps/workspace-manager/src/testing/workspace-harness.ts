@@ -69,6 +69,7 @@ export interface CaseFileRow {
   path: string;
   kind: string;
   fileId: string;
+  versionId: string | null;
   versions: number;
   currentNo: number | null;
   sha256: string | null;
@@ -80,7 +81,7 @@ export interface CaseFileRow {
 /** Every live file of a case with its committed version count, read in the tenant's transaction. */
 export async function caseFiles(ds: DataSource, tenantId: string, caseId: string): Promise<Map<string, CaseFileRow>> {
   const rows: CaseFileRow[] = await new TenantTransactions(ds).run(tenantId, (em) => em.query(
-    `SELECT f.path, f.kind, f.id AS "fileId",
+    `SELECT f.path, f.kind, f.id AS "fileId", f.current_version_id AS "versionId",
             (SELECT count(*)::int FROM file_versions x WHERE x.file_id = f.id AND x.status = 'committed') AS versions,
             v.version_no AS "currentNo", v.content_hash AS sha256, v.created_by AS "createdBy",
             f.derived_from_file_id AS "derivedFromFileId", f.derived_from_version_id AS "derivedFromVersionId"

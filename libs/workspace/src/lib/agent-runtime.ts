@@ -22,6 +22,8 @@ export interface AgentExit {
   readonly timedOut: boolean;
   readonly stopped: boolean;
   readonly durationMs: number;
+  /** Why the agent could not run at all (e.g. the program does not exist). */
+  readonly error?: string;
 }
 
 export interface AgentHandle {

@@ -74,6 +74,9 @@ describe('LocalAgentRuntime', () => {
     expect(stopped).toMatchObject({ stopped: true, timedOut: false, signal: 'SIGTERM' });
 
     const missing = await runtime.start({ workspaceId: 'w5', workspaceDir: ws, command: ['/nonexistent/agent'], timeoutMs: 1_000, logPath: join(ws, 'b.log') });
-    expect((await missing.wait()).code).toBeNull();
+    const failed = await missing.wait();
+    expect(failed.code).toBeNull();
+    expect(failed.error).toMatch(/could not be started: .*ENOENT/);
+    expect(await readFile(join(ws, 'b.log'), 'utf8')).toContain('agent-start-failed');
   });
 });

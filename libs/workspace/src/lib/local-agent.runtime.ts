@@ -31,13 +31,20 @@ export class LocalAgentRuntime implements AgentRuntime {
     let stopped = false;
 
     const exited = new Promise<AgentExit>((resolve) => {
-      const finish = (code: number | null, signal: string | null) => {
+      let done = false;
+      const finish = (code: number | null, signal: string | null, error?: string) => {
+        if (done) return;
+        done = true;
         clearTimeout(deadline);
         void log.close().catch(() => undefined);
-        resolve({ code, signal, timedOut, stopped, durationMs: Date.now() - started });
+        resolve({ code, signal, timedOut, stopped, durationMs: Date.now() - started, ...(error ? { error } : {}) });
       };
-      child.once('exit', finish);
-      child.once('error', () => finish(null, null)); // e.g. ENOENT: the program does not exist
+      child.once('exit', (code, signal) => finish(code, signal));
+      // e.g. ENOENT: the program does not exist. Said in the agent's log too, where a user looks first.
+      child.once('error', (err) => {
+        const message = `the agent could not be started: ${err.message}`;
+        void log.appendFile(`${JSON.stringify({ level: 'error', event: 'agent-start-failed', message, command: spec.command })}\n`).finally(() => finish(null, null, message));
+      });
     });
 
     const endGroup = () => {

@@ -174,6 +174,7 @@ export class WorkspaceRunner {
       const exit = await handle.wait();
       this.agents.delete(ws.id);
       agent = { ...ws.agent, ...agentEnd(exit, exit.stopped ? 'stopped' : exit.timedOut ? 'timed-out' : exit.code === 0 ? 'exited' : 'failed') };
+      if (agent.state !== 'exited') this.logger.warn({ workspaceId: ws.id, agent }, 'the agent did not finish cleanly; what it wrote is synced anyway');
     } else {
       // Started by a process that is gone: wait for the agent if it still runs, then go on.
       agent = { ...ws.agent, ...(await this.reattach(ws)) };
@@ -284,7 +285,7 @@ export function refOf(ws: Pick<WorkspaceRow, 'tenantId' | 'caseId' | 'id'>): Wor
 }
 
 function agentEnd(exit: AgentExit, state: NonNullable<AgentState['state']>): AgentState {
-  return { state, endedAt: new Date().toISOString(), exitCode: exit.code, signal: exit.signal };
+  return { state, endedAt: new Date().toISOString(), exitCode: exit.code, signal: exit.signal, ...(exit.error ? { error: exit.error } : {}) };
 }
 
 function signalGroup(pid: number, signal: NodeJS.Signals): void {

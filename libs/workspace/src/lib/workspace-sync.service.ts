@@ -41,6 +41,8 @@ export interface SyncOutcome {
   /** Files that changed while being synced (or vanished): the next sync takes them. */
   readonly retry: Array<{ path: string; reason: string }>;
   readonly unchanged: number;
+  /** Derivatives the agent made again, identical, from a newer source: relinked to it, no new version. */
+  readonly relinked: string[];
   readonly bytesUploaded: number;
   readonly durationMs: number;
 }
@@ -133,6 +135,7 @@ export class WorkspaceSyncService {
 
     const result: SyncOutcome = {
       ...outcome,
+      relinked: [],
       deleted: plan.missing.map((m) => m.path),
       refused,
       unchanged: plan.unchanged.length + refreshed.length,
@@ -152,7 +155,21 @@ export class WorkspaceSyncService {
         await this.commit(em, ws, intent, result);
         baseline.set(intent.path, entryOf(intent));
       }
-      for (const entry of refreshed) baseline.set(entry.path, entry);
+      for (const entry of refreshed) {
+        baseline.set(entry.path, entry);
+        const source = derivedSourceOf(entry.path, baseline);
+        if (source && (await this.repo.relinkDerived(em, entry.fileId, source))) {
+          result.relinked.push(entry.path);
+          await appendAudit(em, {
+            tenantId: ws.tenantId,
+            caseId: ws.caseId,
+            fileId: entry.fileId,
+            actor: actorOf(ws),
+            action: 'workspace.sync.relinked',
+            details: { workspaceId: ws.id, path: entry.path, derivedFrom: { fileId: source.fileId, versionId: source.versionId } },
+          });
+        }
+      }
       const final = { ...result, durationMs: Date.now() - started };
       await this.repo.update(em, ws.id, { baseline: { entries: [...baseline.values()] }, syncResult: { ...final }, synced: true });
       Object.assign(result, { durationMs: final.durationMs });

@@ -13,6 +13,7 @@ export interface AgentState {
   readonly endedAt?: string;
   readonly exitCode?: number | null;
   readonly signal?: string | null;
+  readonly error?: string;
 }
 
 export interface WorkspaceProgress {
@@ -271,6 +272,22 @@ export class WorkspaceRepository {
   async isStoredVersionCommitted(em: EntityManager, fileId: string, s3VersionId: string): Promise<boolean> {
     const rows: unknown[] = await em.query(`SELECT 1 FROM file_versions WHERE file_id = $1 AND s3_version_id = $2 AND status = 'committed'`, [fileId, s3VersionId]);
     return rows.length > 0;
+  }
+
+  /**
+   * A derivative the agent made again from a newer source, byte for byte the same as
+   * before: no new version, but it now stands for that source version. True if relinked.
+   */
+  async relinkDerived(em: EntityManager, fileId: string, source: { fileId: string; versionId: string }): Promise<boolean> {
+    const result: unknown = await em.query(
+      `UPDATE files SET derived_from_file_id = $2, derived_from_version_id = $3
+        WHERE id = $1 AND kind = 'derived' AND deleted_at IS NULL
+          AND (derived_from_file_id IS DISTINCT FROM $2 OR derived_from_version_id IS DISTINCT FROM $3)
+        RETURNING id`,
+      [fileId, source.fileId, source.versionId],
+    );
+    const rows = Array.isArray(result) && Array.isArray(result[0]) ? result[0] : result;
+    return Array.isArray(rows) && rows.length > 0;
   }
 
   /** Numbers the version (max + 1 under the file's lock) and makes it current. */
