@@ -12,7 +12,7 @@ import { GetObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { Queue } from 'bullmq';
 import { AppConfig } from '@case-storage/config';
 import { objectKeyOf } from '@case-storage/domain';
-import { createS3Client } from '@case-storage/object-storage';
+import { createS3Client, ObjectStore } from '@case-storage/object-storage';
 import { TenantTransactions } from '@case-storage/persistence';
 import { WorkspaceJob, workspaceNodeQueue } from '@case-storage/queue-contracts';
 import { bullConnectionOptions, QUEUE_PREFIX } from '@case-storage/redis';
@@ -206,6 +206,32 @@ describe('sync back', () => {
     expect(files.get(copy)).toMatchObject({ versions: 1, sha256: sha256('agent edit\n'), createdBy: `workspace:${id}` });
     expect(files.get('old.txt')).toMatchObject({ versions: 1, sha256: sha256('old\n') });
     expect(await auditCounts(caseId)).toMatchObject({ 'workspace.sync.conflict-copy': 1, 'workspace.sync.created': 1 });
+  });
+
+  it("loses the storage race gracefully: a 412 on If-Match sends the agent's bytes to a conflict copy", async () => {
+    const { caseId, stored } = await newCase([
+      { path: 'draft.txt', body: Buffer.from('v1\n') },
+      plan([{ op: 'wait-for', path: 'go.signal' }, { op: 'delete', path: 'go.signal' }, { op: 'write', path: 'draft.txt', content: 'agent v2\n' }]),
+    ]);
+    const id = await open(caseId);
+    await waitForWorkspace(manager, editor, id, (ws) => ws.status === 'running');
+    // Someone's upload has reached storage (over the same ETag) but is not committed yet: only S3 knows.
+    const [draft] = stored;
+    await new ObjectStore(s3, config).putObject({
+      key: objectKeyOf(tenantId, caseId, draft.fileId),
+      body: Buffer.from('user v2\n'),
+      contentLength: 8,
+      contentType: 'text/plain',
+      sha256Base64: createHash('sha256').update('user v2\n').digest('base64'),
+      condition: { ifMatch: draft.etag },
+    });
+    writeFileSync(join(dirOf(caseId, id), 'go.signal'), '');
+    const ws = await waitForWorkspace(manager, editor, id, ended);
+    expect(ws.sync.conflicts).toEqual([expect.objectContaining({ source: 'draft.txt', reason: 'changed-in-case' })]);
+    expect(ws.sync.updated).toEqual([]);
+    const files = await caseFiles(ds, tenantId, caseId);
+    expect(files.get('draft.txt')).toMatchObject({ versions: 1, sha256: sha256('v1\n') });
+    expect(files.get(`draft (agent conflict ${id.slice(0, 8)}).txt`)).toMatchObject({ versions: 1, sha256: sha256('agent v2\n') });
   });
 
   it('writes a new version over the baseline ETag when nobody else changed the file', async () => {
