@@ -1,3 +1,4 @@
+import { existsSync } from 'node:fs';
 import { readlink, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -241,8 +242,7 @@ export class WorkspaceRunner {
   }
 
   private agentCommand(): string[] {
-    // The bundled Markdown agent sits next to this app's bundle (dist/apps/<app>/main.js).
-    return [...(this.config.workspaces.agentCommand ?? [process.execPath, join(__dirname, '..', 'markdown-agent', 'main.js')])];
+    return [...(this.config.workspaces.agentCommand ?? [process.execPath, bundledAgent()])];
   }
 
   private async fail(ws: WorkspaceRow, err: unknown): Promise<void> {
@@ -278,6 +278,15 @@ export class WorkspaceRunner {
       await this.repo.update(em, ref.workspaceId, patch);
     });
   }
+}
+
+/**
+ * The Markdown agent shipped with the workspace manager: next to its bundle in a checkout
+ * (dist/apps/markdown-agent/), inside it in the container image (/app/markdown-agent/).
+ */
+function bundledAgent(): string {
+  const candidates = [join(__dirname, 'markdown-agent', 'main.js'), join(__dirname, '..', 'markdown-agent', 'main.js')];
+  return candidates.find((c) => existsSync(c)) ?? candidates[candidates.length - 1];
 }
 
 export function refOf(ws: Pick<WorkspaceRow, 'tenantId' | 'caseId' | 'id'>): WorkspaceRef {
