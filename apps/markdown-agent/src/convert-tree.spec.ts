@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { AgentEvent } from './agent-log';
 import { convertTree, DEFAULT_MAX_BYTES } from './convert-tree';
-import { SAMPLE, sampleDocx, sampleHtml, samplePdf } from './testing/sample-documents';
+import { SAMPLE, sampleDocx, sampleHtml, samplePdf } from '@case-storage/testing';
 
 let scratch: string;
 

@@ -1,5 +1,5 @@
 import { convertDocx } from './docx.converter';
-import { SAMPLE, sampleDocx } from './testing/sample-documents';
+import { SAMPLE, sampleDocx } from '@case-storage/testing';
 
 describe('convertDocx', () => {
   it('keeps the heading, the paragraphs and the table', async () => {

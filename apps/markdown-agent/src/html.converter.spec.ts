@@ -1,5 +1,5 @@
 import { convertHtml, htmlToMarkdown } from './html.converter';
-import { SAMPLE, sampleHtml } from './testing/sample-documents';
+import { SAMPLE, sampleHtml } from '@case-storage/testing';
 
 describe('convertHtml', () => {
   it('keeps headings and text and drops script, style and title', () => {

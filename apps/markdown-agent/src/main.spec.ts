@@ -4,7 +4,7 @@ import { existsSync } from 'node:fs';
 import { lstat, mkdir, mkdtemp, readFile, rm, symlink, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { SAMPLE, sampleDocx, sampleHtml, samplePdf } from './testing/sample-documents';
+import { SAMPLE, sampleDocx, sampleHtml, samplePdf } from '@case-storage/testing';
 
 // The built bundle, not the sources: this is what the workspace manager runs, and the only
 // place where loading the ESM-only pdfjs through webpack's output is proven. CI builds

@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import PDFDocument from 'pdfkit';
 import { convertPdf } from './pdf.converter';
-import { SAMPLE, samplePdf } from './testing/sample-documents';
+import { SAMPLE, samplePdf } from '@case-storage/testing';
 
 function pdfWithoutText(): Promise<Buffer> {
   return new Promise((resolve, reject) => {
