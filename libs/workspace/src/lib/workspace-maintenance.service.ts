@@ -47,7 +47,8 @@ export class WorkspaceMaintenanceService implements OnApplicationBootstrap {
     let requeued = 0;
     for (const w of known) {
       const ref = { tenantId: w.tenantId, caseId: w.caseId, workspaceId: w.workspaceId };
-      if (w.expired) await this.queue.remove(this.node.name, ref, 'expired');
+      if (w.deleteRequested) await this.queue.remove(this.node.name, ref, 'deleted');
+      else if (w.expired) await this.queue.remove(this.node.name, ref, 'expired');
       else if (w.status !== 'completed' && w.status !== 'failed') await this.queue.run(this.node.name, ref);
       else continue;
       requeued += 1;
@@ -56,11 +57,17 @@ export class WorkspaceMaintenanceService implements OnApplicationBootstrap {
     return { orphansRemoved, requeued };
   }
 
-  /** The repeatable job: queue the removal of every expired workspace on this node. */
-  async expire(): Promise<{ expired: number }> {
-    const expired = (await this.repo.nodeWorkspaces(this.node.name)).filter((w) => w.expired);
-    for (const w of expired) await this.queue.remove(this.node.name, { tenantId: w.tenantId, caseId: w.caseId, workspaceId: w.workspaceId }, 'expired');
-    return { expired: expired.length };
+  /**
+   * The repeatable job: queue the removal of every expired workspace on this node, and
+   * again of every one whose removal has not finished (a removal whose last sync failed
+   * keeps the directory, so nothing the agent wrote is lost, and is tried again here).
+   */
+  async expire(): Promise<{ expired: number; removing: number }> {
+    const ending = (await this.repo.nodeWorkspaces(this.node.name)).filter((w) => w.expired || w.deleteRequested);
+    for (const w of ending) {
+      await this.queue.remove(this.node.name, { tenantId: w.tenantId, caseId: w.caseId, workspaceId: w.workspaceId }, w.deleteRequested ? 'deleted' : 'expired');
+    }
+    return { expired: ending.filter((w) => !w.deleteRequested).length, removing: ending.filter((w) => w.deleteRequested).length };
   }
 
   /** `{root}/{tenant}/{case}/{workspace}[.staging]` entries whose workspace is not live on this node. */

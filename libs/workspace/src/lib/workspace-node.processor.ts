@@ -39,7 +39,13 @@ export class WorkspaceNodeProcessor extends WorkerHost implements OnModuleInit {
     switch (name) {
       case WorkspaceJob.Run: {
         const ref = job.data as WorkspaceJobPayloads[WorkspaceJob.Run];
-        return this.withProgress(job, ref, (sink) => this.runner.run(ref, sink));
+        try {
+          return await this.withProgress(job, ref, (sink) => this.runner.run(ref, sink));
+        } catch (err) {
+          // Out of attempts (e.g. PostgreSQL unreachable throughout): say so on the row instead of leaving it queued.
+          if (job.attemptsMade + 1 >= (job.opts.attempts ?? 1)) await this.runner.giveUp(ref, err).catch(() => undefined);
+          throw err;
+        }
       }
       case WorkspaceJob.Sync: {
         const ref = job.data as WorkspaceJobPayloads[WorkspaceJob.Sync];

@@ -40,7 +40,14 @@ export class WorkspaceQueue implements OnApplicationShutdown {
 
   async remove(node: string, ref: WorkspaceRef, reason: 'deleted' | 'expired'): Promise<void> {
     const data: WorkspaceJobPayloads[WorkspaceJob.Remove] = { ...ref, reason };
-    await this.queueOf(node).add(WorkspaceJob.Remove, data, { jobId: workspaceJobId(WorkspaceJob.Remove, ref.workspaceId), ...KEEP });
+    // Removed when done either way: a removal that failed (its last sync could not finish) is queued again by the cleanup job.
+    await this.queueOf(node).add(WorkspaceJob.Remove, data, {
+      jobId: workspaceJobId(WorkspaceJob.Remove, ref.workspaceId),
+      attempts: 3,
+      backoff: { type: 'exponential', delay: 2000 },
+      removeOnComplete: true,
+      removeOnFail: true,
+    });
   }
 
   async onApplicationShutdown(): Promise<void> {

@@ -88,6 +88,12 @@ export class WorkspaceRunner {
     }
   }
 
+  /** The run job ran out of attempts: the workspace is failed, not left waiting forever. */
+  async giveUp(ref: WorkspaceRef, err: unknown): Promise<void> {
+    const ws = await this.load(ref);
+    if (ws && !RUN_DONE.has(ws.status)) await this.fail(ws, err);
+  }
+
   /** Sync on demand: while the agent runs, or again after the run ended. */
   async syncNow(ref: WorkspaceRef, progress: ProgressSink): Promise<SyncOutcome | null> {
     return this.exclusive.run(ref.workspaceId, async () => {

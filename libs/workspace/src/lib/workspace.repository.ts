@@ -172,9 +172,12 @@ export class WorkspaceRepository {
   }
 
   /** Every workspace on a node that is not finished for good, whatever its tenant (ids and states only). */
-  async nodeWorkspaces(nodeName: string): Promise<Array<{ tenantId: string; workspaceId: string; caseId: string; status: WorkspaceStatus; expired: boolean }>> {
+  async nodeWorkspaces(
+    nodeName: string,
+  ): Promise<Array<{ tenantId: string; workspaceId: string; caseId: string; status: WorkspaceStatus; expired: boolean; deleteRequested: boolean }>> {
     return this.dataSource.query(
-      `SELECT tenant_id AS "tenantId", workspace_id AS "workspaceId", case_id AS "caseId", status, coalesce(expired, false) AS expired
+      `SELECT tenant_id AS "tenantId", workspace_id AS "workspaceId", case_id AS "caseId", status,
+              coalesce(expired, false) AS expired, delete_requested AS "deleteRequested"
          FROM node_workspaces($1, 100000)`,
       [nodeName],
     );

@@ -45,10 +45,10 @@ export class WorkspaceRuns1796700000000 implements MigrationInterface {
     await q.query(`CREATE POLICY workspaces_owner_node_scan ON workspaces FOR SELECT TO CURRENT_USER USING (true)`);
     await q.query(`
       CREATE FUNCTION node_workspaces(node text, max_rows integer)
-      RETURNS TABLE (tenant_id uuid, workspace_id uuid, case_id uuid, status text, expired boolean)
+      RETURNS TABLE (tenant_id uuid, workspace_id uuid, case_id uuid, status text, expired boolean, delete_requested boolean)
       LANGUAGE sql STABLE SECURITY DEFINER SET search_path = public, pg_temp
       AS $$
-        SELECT w.tenant_id, w.id, w.case_id, w.status, w.expires_at < now()
+        SELECT w.tenant_id, w.id, w.case_id, w.status, w.expires_at < now(), w.delete_requested_at IS NOT NULL
           FROM workspaces w
          WHERE w.node_name = node AND w.status NOT IN ('expired', 'deleted')
          ORDER BY w.created_at
@@ -69,7 +69,10 @@ export class WorkspaceRuns1796700000000 implements MigrationInterface {
         DROP COLUMN workspace_path,
         DROP COLUMN workspace_id`);
     await q.query(`DROP INDEX workspaces_node_idx`);
+    // Every tenant's rows: row-level security is forced on the owner too, so lift it for this one statement.
+    await q.query(`ALTER TABLE workspaces NO FORCE ROW LEVEL SECURITY`);
     await q.query(`UPDATE workspaces SET status = 'expired' WHERE status = 'deleted'`);
+    await q.query(`ALTER TABLE workspaces FORCE ROW LEVEL SECURITY`);
     await q.query(`
       ALTER TABLE workspaces
         DROP CONSTRAINT workspaces_tenant_id_id_key,
