@@ -280,6 +280,19 @@ describe('sync back', () => {
     });
     expect([...(await caseFiles(ds, tenantId, caseId)).keys()].sort()).toEqual(['agent-plan.json', 'ok.txt']);
   });
+
+  it('reports, and keeps on disk, a new file whose path would turn a file of the case into a folder', async () => {
+    const { caseId } = await newCase([
+      { path: 'exhibit.pdf', body: Buffer.from('%PDF-1.4 not really\n') },
+      plan([{ op: 'delete', path: 'exhibit.pdf' }, { op: 'write', path: 'exhibit.pdf/page-1.txt', content: 'page one' }]),
+    ]);
+    const ws = await waitForWorkspace(manager, editor, await open(caseId), ended);
+    expect(ws.status).toBe('completed');
+    expect(ws.sync.created).toEqual([]);
+    expect(ws.sync.deleted).toEqual(['exhibit.pdf']);
+    expect(ws.sync.retry).toEqual([expect.objectContaining({ path: 'exhibit.pdf/page-1.txt' })]);
+    expect([...(await caseFiles(ds, tenantId, caseId)).keys()].sort()).toEqual(['agent-plan.json', 'exhibit.pdf']);
+  });
 });
 
 describe('jobs', () => {

@@ -122,7 +122,7 @@ export class WorkspaceSyncService {
     });
     changes.sort((a, b) => (a.file.path < b.file.path ? -1 : 1));
 
-    const intents = changes.length ? await this.journal(ws, dir, baseline, changes) : [];
+    const intents = changes.length ? await this.journal(ws, dir, baseline, changes, outcome) : [];
     const total = intents.reduce((n, i) => n + i.size, 0);
     let done = 0;
     progress({ phase: 'syncing', filesDone: 0, filesTotal: intents.length, bytesDone: 0, bytesTotal: total });
@@ -233,11 +233,18 @@ export class WorkspaceSyncService {
     dir: string,
     baseline: ReadonlyMap<string, BaselineEntry>,
     changes: ReadonlyArray<{ file: ScannedFile; sha256Hex: string; size: number; base: BaselineEntry | null }>,
+    outcome: { retry: SyncOutcome['retry'] },
   ): Promise<Intent[]> {
     return this.tx.run(ws.tenantId, async (em) => {
       const locked = await this.repo.lockFiles(em, [...new Set(changes.flatMap((c) => (c.base ? [c.base.fileId] : [])))]);
+      const clashes = await this.repo.folderClashes(em, ws.caseId, changes.filter((c) => !c.base).map((c) => c.file.path));
       const intents: Intent[] = [];
       for (const change of changes) {
+        if (!change.base && clashes.has(change.file.path)) {
+          // A copy next to it would clash the same way: the agent must move it; reported, kept on disk.
+          outcome.retry.push({ path: change.file.path, reason: 'the case has a file where this path needs a folder, or a folder of this name' });
+          continue;
+        }
         const source = derivedSourceOf(change.file.path, baseline);
         const intent: Intent = {
           path: change.file.path,

@@ -1,4 +1,5 @@
 import { Injectable } from '@nestjs/common';
+import { parentFolders } from '@case-storage/domain';
 import { WorkspaceStatus } from '@case-storage/persistence';
 import { DataSource, EntityManager } from 'typeorm';
 import { BaselineEntry } from './sync-plan';
@@ -206,6 +207,27 @@ export class WorkspaceRepository {
       [caseId, paths],
     );
     return new Map(rows.map((r) => [r.path, r]));
+  }
+
+  /**
+   * New paths that cannot join the case's tree: a live file sits where one of their folders
+   * would be, or live files sit below them (the path is a folder in the case).
+   */
+  async folderClashes(em: EntityManager, caseId: string, paths: readonly string[]): Promise<Set<string>> {
+    if (paths.length === 0) return new Set();
+    const folders = [...new Set(paths.flatMap(parentFolders))];
+    const asFile: Array<{ path: string }> = folders.length
+      ? await em.query(`SELECT path FROM files WHERE case_id = $1 AND deleted_at IS NULL AND path = ANY($2::text[])`, [caseId, folders])
+      : [];
+    const asFolder: Array<{ path: string }> = await em.query(
+      `SELECT p.path FROM unnest($2::text[]) AS p(path)
+        WHERE EXISTS (SELECT 1 FROM files f WHERE f.case_id = $1 AND f.deleted_at IS NULL AND f.path > p.path || '/' AND f.path < p.path || '0')`,
+      [caseId, paths],
+    );
+    const fileFolders = new Set(asFile.map((r) => r.path));
+    const clashes = new Set(asFolder.map((r) => r.path));
+    for (const path of paths) if (parentFolders(path).some((f) => fileFolders.has(f))) clashes.add(path);
+    return clashes;
   }
 
   /** Locks files in id order (no deadlock with uploads or another sync) and returns their state. */
