@@ -26,7 +26,7 @@ let manager: RunningApp | undefined;
 let tenantId: string;
 let editor: string;
 
-const crashEnv = { WORKSPACE_DOWNLOAD_CONCURRENCY: '2', WORKSPACE_UPLOAD_CONCURRENCY: '2', WORKSPACE_JOB_LOCK_MS: '1500' };
+const crashEnv = { WORKSPACE_DOWNLOAD_CONCURRENCY: '2', WORKSPACE_UPLOAD_CONCURRENCY: '2', WORKSPACE_JOB_LOCK_MS: '2500' };
 const sha256 = (data: string | Buffer): string => createHash('sha256').update(data).digest('hex');
 const plan = (steps: unknown[]) => ({ path: 'agent-plan.json', body: Buffer.from(JSON.stringify(steps)) });
 

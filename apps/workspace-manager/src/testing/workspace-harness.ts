@@ -32,7 +32,7 @@ export async function startManager(spec: ManagerSpec): Promise<RunningApp> {
     WORKSPACE_ROOT: spec.root,
     WORKSPACE_AGENT_COMMAND: JSON.stringify([process.execPath, SCRIPTED_AGENT]),
     WORKSPACE_AGENT_TIMEOUT_SECONDS: '120',
-    WORKSPACE_JOB_LOCK_MS: '2000',
+    WORKSPACE_JOB_LOCK_MS: '3000',
     WORKSPACE_CLEANUP_INTERVAL_SECONDS: '1',
     ...spec.env,
   });

@@ -55,6 +55,12 @@ export class WorkspaceRunner {
 
   /** The run job: drives the workspace to completed (or failed), one recorded step at a time. */
   async run(ref: WorkspaceRef, progress: ProgressSink): Promise<WorkspaceStatus> {
+    // One run per workspace in this process, even if BullMQ hands out a job it thinks stalled
+    // (an event loop blocked past the lock): the second waits, then finds the work done.
+    return this.exclusive.run(`run:${ref.workspaceId}`, () => this.runSteps(ref, progress));
+  }
+
+  private async runSteps(ref: WorkspaceRef, progress: ProgressSink): Promise<WorkspaceStatus> {
     for (;;) {
       const ws = await this.load(ref);
       // The API queues the job inside the transaction that creates the row: it may run first. BullMQ retries.
