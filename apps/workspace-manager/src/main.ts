@@ -1,11 +1,12 @@
 import 'reflect-metadata';
 import { ConfigError, loadConfig } from '@case-storage/config';
-import { bootstrap } from '@case-storage/platform';
+import { bootstrap, serveOpenApi } from '@case-storage/platform';
 import { AppModule } from './app/app.module';
+import { buildWorkspaceManagerDocument } from './openapi';
 
 async function main(): Promise<void> {
   const config = loadConfig('workspace-manager', process.env);
-  await bootstrap(AppModule.forRoot(config), config);
+  await bootstrap(AppModule.forRoot(config), config, (app) => serveOpenApi(app, buildWorkspaceManagerDocument()));
 }
 
 main().catch((err: unknown) => {

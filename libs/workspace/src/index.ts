@@ -16,3 +16,4 @@ export * from './lib/workspace.service';
 export * from './lib/workspace.views';
 export * from './lib/workspace.module';
 export * from './lib/sync-naming';
+export * from './lib/workspace.openapi';
