@@ -33,9 +33,17 @@ export class WorkspaceQueue implements OnApplicationShutdown {
     });
   }
 
+  /**
+   * Requests collapse into a sync that is still waiting. A sync already running scanned
+   * before this request, so a second one is queued behind it (under a second id, which
+   * later requests collapse into in turn). Removed when done, so later requests queue anew.
+   */
   async sync(node: string, ref: WorkspaceRef): Promise<void> {
-    // Removed when done, so a later request queues a new sync; while one waits, requests collapse into it.
-    await this.queueOf(node).add(WorkspaceJob.Sync, ref, { jobId: workspaceJobId(WorkspaceJob.Sync, ref.workspaceId), removeOnComplete: true, removeOnFail: true });
+    const queue = this.queueOf(node);
+    const id = workspaceJobId(WorkspaceJob.Sync, ref.workspaceId);
+    const running = await queue.getJob(id);
+    const jobId = running && (await running.isActive()) ? `${id}-next` : id;
+    await queue.add(WorkspaceJob.Sync, ref, { jobId, removeOnComplete: true, removeOnFail: true });
   }
 
   async remove(node: string, ref: WorkspaceRef, reason: 'deleted' | 'expired'): Promise<void> {

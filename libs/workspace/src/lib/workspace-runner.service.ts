@@ -9,6 +9,7 @@ import { TenantTransactions, WorkspaceStatus } from '@case-storage/persistence';
 import { WorkspaceRef } from '@case-storage/queue-contracts';
 import { AgentExit, AgentHandle, AgentRuntime } from './agent-runtime';
 import { KeyedMutex } from './keyed-mutex';
+import { WorkspaceErrorCode } from './workspace.errors';
 import { MaterializeService } from './materialize.service';
 import { workspaceDir } from './workspace-paths';
 import { AgentState, WorkspacePatch, WorkspaceProgress, WorkspaceRepository, WorkspaceRow } from './workspace.repository';
@@ -260,8 +261,8 @@ export class WorkspaceRunner {
   private async fail(ws: WorkspaceRow, err: unknown): Promise<void> {
     const failure =
       err instanceof CaseStorageError
-        ? { code: err.code, message: err.message }
-        : { code: 'WORKSPACE_FAILED', message: 'The workspace failed unexpectedly; see the workspace manager log for this workspace id.' };
+        ? { code: err.code, message: err.message, ...(err.details ? { details: err.details } : {}) }
+        : { code: WorkspaceErrorCode.WorkspaceFailed, message: 'The workspace failed unexpectedly; see the workspace manager log for this workspace id.' };
     this.logger.error({ workspaceId: ws.id, status: ws.status, err }, 'workspace failed');
     if (ws.status === 'materializing' || ws.status === 'queued') {
       // Nothing of the agent's exists yet: leave no half-made tree behind.

@@ -8,6 +8,8 @@ export enum WorkspaceErrorCode {
   CaseTooLarge = 'CASE_TOO_LARGE',
   ContentMismatch = 'CONTENT_MISMATCH',
   QueueUnavailable = 'QUEUE_UNAVAILABLE',
+  /** Recorded on a workspace that failed for a reason we did not foresee (details in the log). */
+  WorkspaceFailed = 'WORKSPACE_FAILED',
 }
 
 const STATUS: Record<WorkspaceErrorCode, number> = {
@@ -18,6 +20,7 @@ const STATUS: Record<WorkspaceErrorCode, number> = {
   [WorkspaceErrorCode.CaseTooLarge]: 422,
   [WorkspaceErrorCode.ContentMismatch]: 502,
   [WorkspaceErrorCode.QueueUnavailable]: 503,
+  [WorkspaceErrorCode.WorkspaceFailed]: 500,
 };
 
 /** Errors of the workspace API and of workspace jobs (a job records `code` and `message` on the row). */

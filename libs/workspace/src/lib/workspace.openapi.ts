@@ -38,7 +38,7 @@ extendZodWithOpenApi(z);
 export const WORKSPACE_FAILURE_CODES: readonly string[] = [
   WorkspaceErrorCode.CaseTooLarge,
   WorkspaceErrorCode.ContentMismatch,
-  'WORKSPACE_FAILED',
+  WorkspaceErrorCode.WorkspaceFailed,
 ];
 
 const isoTime = (description: string) => z.string().datetime().openapi({ description });

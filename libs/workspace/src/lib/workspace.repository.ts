@@ -32,6 +32,7 @@ export interface WorkspaceProgress {
 export interface WorkspaceFailure {
   readonly code: string;
   readonly message: string;
+  readonly details?: Record<string, unknown>;
 }
 
 export interface WorkspaceRow {

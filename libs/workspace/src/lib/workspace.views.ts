@@ -1,5 +1,6 @@
 import { WorkspaceStatus } from '@case-storage/persistence';
 import { AgentState, WorkspaceFailure, WorkspaceProgress, WorkspaceRow } from './workspace.repository';
+import type { SyncOutcome } from './workspace-sync.service';
 
 export interface WorkspaceView {
   readonly id: string;
@@ -9,7 +10,7 @@ export interface WorkspaceView {
   readonly progress: WorkspaceProgress;
   readonly agent: AgentState;
   /** The last sync's result (created, updated, conflicts, deleted, refused, retry). */
-  readonly sync: (Record<string, unknown> & { count: number; at: string | null }) | null;
+  readonly sync: (SyncOutcome & { count: number; at: string | null }) | null;
   readonly error: WorkspaceFailure | null;
   readonly deleteRequested: boolean;
   readonly createdBy: string;
@@ -29,7 +30,7 @@ export function toWorkspaceView(w: WorkspaceRow): WorkspaceView {
     node: w.nodeName,
     progress: w.progress,
     agent: w.agent,
-    sync: w.syncResult ? { ...w.syncResult, count: w.syncCount, at: iso(w.lastSyncedAt) } : null,
+    sync: w.syncResult ? { ...withDefaults(w.syncResult as unknown as SyncOutcome), count: w.syncCount, at: iso(w.lastSyncedAt) } : null,
     error: w.error ? (JSON.parse(w.error) as WorkspaceFailure) : null,
     deleteRequested: w.deleteRequestedAt !== null,
     createdBy: w.createdBy,
@@ -38,4 +39,9 @@ export function toWorkspaceView(w: WorkspaceRow): WorkspaceView {
     expiresAt: iso(w.expiresAt),
     endedAt: iso(w.endedAt),
   };
+}
+
+/** A result recorded before a field existed answers with that field empty. */
+function withDefaults(recorded: SyncOutcome): SyncOutcome {
+  return { ...recorded, relinked: recorded.relinked ?? [] };
 }
