@@ -1,6 +1,6 @@
 import { createHash, randomBytes } from 'node:crypto';
 import type { Stats } from 'node:fs';
-import { chmod, lstat, mkdir, open, readdir, rename, rm, utimes } from 'node:fs/promises';
+import { lstat, mkdir, open, readdir, rename, rm, utimes } from 'node:fs/promises';
 import type { FileHandle } from 'node:fs/promises';
 import { dirname, isAbsolute, join } from 'node:path';
 import {
@@ -101,6 +101,8 @@ export class ContentStore {
   private readonly inflight = new Map<string, Promise<EnsureResult>>();
   /** Unlinks in progress, so a re-download of the same digest never races its removal. */
   private readonly evicting = new Map<string, Promise<void>>();
+  /** Fan-out folders known to exist (never removed while the process runs). */
+  private readonly folders = new Set<string>();
   private initialized = false;
   private downloads = 0;
   private hits = 0;
@@ -295,7 +297,9 @@ export class ContentStore {
     const tmpPath = join(this.tmpDir, `${sha}.${process.pid}.${randomBytes(6).toString('hex')}`);
     let placed = false;
     try {
-      const handle = await open(tmpPath, 'wx', 0o600);
+      // Created read-only: the descriptor that creates it may still write, nothing else can,
+      // so it is never writable at its final path (and needs no chmod before the rename).
+      const handle = await open(tmpPath, 'wx', 0o400);
       let received: { sha256: string; size: number };
       try {
         received = await writeHashed(handle, await fetch(), sha, expectedSize);
@@ -306,9 +310,11 @@ export class ContentStore {
       if (received.sha256 !== sha || received.size !== expectedSize) {
         throw new ContentMismatchError({ sha256: sha, size: expectedSize }, received);
       }
-      // Read-only before it becomes visible, so it is never writable at its final path.
-      await chmod(tmpPath, 0o400);
-      await mkdir(dirname(finalPath), { recursive: true, mode: 0o700 });
+      const folder = dirname(finalPath);
+      if (!this.folders.has(folder)) {
+        await mkdir(folder, { recursive: true, mode: 0o700 });
+        this.folders.add(folder);
+      }
       await this.evicting.get(sha);
       // Atomic on one filesystem; replacing a racing process's identical copy is harmless.
       // The directory is not fsynced: losing the rename in a crash only costs a re-download.

@@ -62,6 +62,7 @@ export class MaterializeService {
     let bytesDownloaded = 0;
     progress({ phase: 'materializing', filesDone, filesTotal: manifest.length, bytesDone, bytesTotal, bytesDownloaded });
     const baseline: BaselineEntry[] = new Array(manifest.length);
+    const folders = new Set<string>([staging]);
 
     await forEachLimit(manifest, this.config.workspaces.downloadConcurrency, async (entry, index) => {
       const target = resolveInWorkspace(staging, entry.path);
@@ -78,7 +79,11 @@ export class MaterializeService {
           throw err;
         });
       try {
-        await mkdir(dirname(target), { recursive: true, mode: 0o755 });
+        const folder = dirname(target);
+        if (!folders.has(folder)) {
+          await mkdir(folder, { recursive: true, mode: 0o755 });
+          folders.add(folder);
+        }
         // A reflink where the filesystem has them, a plain copy elsewhere; COPYFILE_EXCL: never onto something already there.
         await copyFile(got.path, target, constants.COPYFILE_FICLONE | constants.COPYFILE_EXCL);
       } finally {

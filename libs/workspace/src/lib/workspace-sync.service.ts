@@ -128,7 +128,10 @@ export class WorkspaceSyncService {
     progress({ phase: 'syncing', filesDone: 0, filesTotal: intents.length, bytesDone: 0, bytesTotal: total });
     await forEachLimit(intents, this.config.workspaces.uploadConcurrency, async (intent) => {
       await this.write(ws, dir, intent, outcome);
-      if (intent.stored) outcome.bytesUploaded += intent.size;
+      if (intent.stored) {
+        outcome.bytesUploaded += intent.size;
+        await this.keepOnNode(dir, intent);
+      }
       done += 1;
       progress({ phase: 'syncing', filesDone: done, filesTotal: intents.length, bytesDone: outcome.bytesUploaded, bytesTotal: total });
     });
@@ -175,20 +178,18 @@ export class WorkspaceSyncService {
       Object.assign(result, { durationMs: final.durationMs });
     });
     await this.invalidate(ws);
-    await this.keepOnNode(dir, intents);
     return result;
   }
 
   /**
-   * What the agent wrote is now content of the case: put it in the node's content store
-   * too, so the next workspace of this case here downloads none of it. Best effort.
+   * What the agent wrote is content of the case once committed: kept in the node's content
+   * store too (right after its PUT, overlapping the others), so the next workspace of this
+   * case here downloads none of it. Best effort: bytes that changed since are not kept.
    */
-  private async keepOnNode(dir: string, intents: readonly Intent[]): Promise<void> {
-    for (const intent of intents.filter((i) => i.stored)) {
-      await this.content.ensure(intent.sha256Hex, intent.size, () => openNoFollow(intent.absolute, dir)).catch((err: unknown) => {
-        this.logger.debug({ path: intent.path, err }, 'agent output not kept in the content store (changed since the sync?)');
-      });
-    }
+  private async keepOnNode(dir: string, intent: Intent): Promise<void> {
+    await this.content
+      .ensure(intent.sha256Hex, intent.size, () => openNoFollow(intent.absolute, dir))
+      .catch((err: unknown) => this.logger.debug({ path: intent.path, err }, 'agent output not kept in the content store (changed since the sync?)'));
   }
 
   /**
