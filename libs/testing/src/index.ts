@@ -7,3 +7,4 @@ export * from './upload-client';
 export * from './committed-files';
 export * from './stored-files';
 export * from './sample-documents';
+export * from './openapi-checks';
