@@ -130,6 +130,9 @@ describe('a workspace manager killed with SIGKILL', () => {
     await kill();
     const ws = await waitForWorkspace(await restart(), editor, id, ended, 60_000);
     expect(ws.status).toBe('completed');
+    // Attached to, not run twice: it ended by itself, after the restart.
+    expect(ws.agent).toMatchObject({ state: 'exited', exitCode: null });
+    expect(Date.parse(ws.agent.endedAt)).toBeGreaterThan(Date.parse(ws.agent.startedAt) + 2000);
     expect(ws.sync.created.map((c: Json) => c.path)).toEqual(['late.txt']);
     expect((await caseFiles(ds, tenantId, caseId)).get('late.txt')).toMatchObject({ versions: 1, sha256: sha256('written after the restart\n') });
   });

@@ -35,7 +35,22 @@ export interface AgentHandle {
   stop(): Promise<AgentExit>;
 }
 
+/** What a manager that restarted knows about an agent an earlier process started. */
+export interface AttachSpec {
+  /** The handle's `ref`, as recorded on the workspace row. */
+  readonly ref: string;
+  readonly workspaceDir: string;
+  /** When the agent must be gone by; `wait()` ends it then. */
+  readonly deadlineAt: Date;
+}
+
 export interface AgentRuntime {
   readonly kind: 'local' | 'kubernetes';
   start(spec: AgentSpec): Promise<AgentHandle>;
+  /**
+   * A handle on an agent that a previous manager process started, if it still runs (a
+   * local process whose working directory is that workspace; a Pod of that name), else
+   * null. Lets a restarted manager wait for the agent instead of running it twice.
+   */
+  attach(spec: AttachSpec): Promise<AgentHandle | null>;
 }

@@ -79,4 +79,25 @@ describe('LocalAgentRuntime', () => {
     expect(failed.error).toMatch(/could not be started: .*ENOENT/);
     expect(await readFile(join(ws, 'b.log'), 'utf8')).toContain('agent-start-failed');
   });
+
+  it('attaches, after a restart, to an agent an earlier manager started, and never to another process', async () => {
+    const first = await runtime.start({ workspaceId: 'w6', workspaceDir: ws, command: [node, '-e', 'setInterval(() => {}, 1000)'], timeoutMs: 60_000, logPath: join(ws, 'c.log') });
+    const later = new LocalAgentRuntime({ graceMs: 300 });
+    expect(await later.attach({ ref: first.ref, workspaceDir: join(ws, 'elsewhere'), deadlineAt: new Date(Date.now() + 60_000) })).toBeNull();
+    expect(await later.attach({ ref: 'pod:agent-1', workspaceDir: ws, deadlineAt: new Date(Date.now() + 60_000) })).toBeNull();
+
+    const attached = await later.attach({ ref: first.ref, workspaceDir: ws, deadlineAt: new Date(Date.now() + 60_000) });
+    expect(attached).not.toBeNull();
+    const exit = await attached?.stop();
+    expect(exit).toMatchObject({ stopped: true, code: null });
+    expect((await first.wait()).signal).toBe('SIGTERM');
+    expect(await later.attach({ ref: first.ref, workspaceDir: ws, deadlineAt: new Date() })).toBeNull();
+  });
+
+  it('ends an attached agent at its deadline', async () => {
+    const first = await runtime.start({ workspaceId: 'w7', workspaceDir: ws, command: [node, '-e', 'setInterval(() => {}, 1000)'], timeoutMs: 60_000, logPath: join(ws, 'd.log') });
+    const attached = await new LocalAgentRuntime({ graceMs: 300 }).attach({ ref: first.ref, workspaceDir: ws, deadlineAt: new Date(Date.now() + 300) });
+    expect(await attached?.wait()).toMatchObject({ timedOut: true, stopped: false });
+    expect((await first.wait()).signal).toBe('SIGTERM');
+  });
 });

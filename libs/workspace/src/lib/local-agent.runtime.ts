@@ -1,6 +1,8 @@
 import { spawn } from 'node:child_process';
-import { open } from 'node:fs/promises';
-import { AgentExit, AgentHandle, AgentRuntime, AgentSpec } from './agent-runtime';
+import { open, readlink } from 'node:fs/promises';
+import { join } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { AgentExit, AgentHandle, AgentRuntime, AgentSpec, AttachSpec } from './agent-runtime';
 
 /** How long a SIGTERM'd agent gets before SIGKILL. */
 const GRACE_MS = 5_000;
@@ -79,5 +81,62 @@ export class LocalAgentRuntime implements AgentRuntime {
         return exited;
       },
     };
+  }
+
+  /**
+   * An agent process a previous manager started (it runs detached, so it outlived that
+   * manager). Found by pid, and only if its working directory is still the workspace, so a
+   * recycled pid of another process is never signalled. `wait()` polls (a process that is
+   * not our child cannot be waited on) and ends the group at the deadline.
+   */
+  async attach(spec: AttachSpec): Promise<AgentHandle | null> {
+    const match = /^pid:(\d+)$/.exec(spec.ref);
+    if (!match) return null;
+    const pid = Number(match[1]);
+    const alive = async (): Promise<boolean> => {
+      try {
+        return (await readlink(join('/proc', String(pid), 'cwd'))) === spec.workspaceDir;
+      } catch {
+        return false;
+      }
+    };
+    if (!(await alive())) return null;
+    const started = Date.now();
+    const graceMs = this.opts.graceMs ?? GRACE_MS;
+    let stopped = false;
+    let timedOut = false;
+    const end = async (): Promise<void> => {
+      signalGroup(pid, 'SIGTERM');
+      for (const until = Date.now() + graceMs; Date.now() < until && (await alive()); ) await sleep(100);
+      if (await alive()) signalGroup(pid, 'SIGKILL');
+    };
+    const exited = (async (): Promise<AgentExit> => {
+      while (await alive()) {
+        if (!stopped && Date.now() >= spec.deadlineAt.getTime()) {
+          timedOut = true;
+          await end();
+        }
+        await sleep(250);
+      }
+      // Not our child: its exit status is not ours to read.
+      return { code: null, signal: null, timedOut, stopped, durationMs: Date.now() - started };
+    })();
+    return {
+      ref: spec.ref,
+      wait: () => exited,
+      stop: async () => {
+        stopped = true;
+        await end();
+        return exited;
+      },
+    };
+  }
+}
+
+function signalGroup(pid: number, signal: NodeJS.Signals): void {
+  try {
+    process.kill(-pid, signal);
+  } catch {
+    // already gone
   }
 }

@@ -1,7 +1,6 @@
 import { existsSync } from 'node:fs';
-import { readlink, rm } from 'node:fs/promises';
+import { rm } from 'node:fs/promises';
 import { join } from 'node:path';
-import { setTimeout as sleep } from 'node:timers/promises';
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import { APP_CONFIG, AppConfig } from '@case-storage/config';
 import { CaseStorageError } from '@case-storage/domain';
@@ -182,16 +181,21 @@ export class WorkspaceRunner {
   }
 
   private async awaitAgent(ws: WorkspaceRow): Promise<void> {
-    const handle = this.agents.get(ws.id);
+    // Started by this process, or (after a restart) by an earlier one and still running.
+    const own = this.agents.get(ws.id);
+    const handle = own ?? (await this.attach(ws));
     let agent: AgentState;
     if (handle) {
       const exit = await handle.wait();
       this.agents.delete(ws.id);
-      agent = { ...ws.agent, ...agentEnd(exit, exit.stopped ? 'stopped' : exit.timedOut ? 'timed-out' : exit.code === 0 ? 'exited' : 'failed') };
-      if (agent.state !== 'exited') this.logger.warn({ workspaceId: ws.id, agent }, 'the agent did not finish cleanly; what it wrote is synced anyway');
+      // An attached agent is not our child: it ended by itself unless we ended it, code unknown.
+      const cleanEnd = own ? exit.code === 0 : exit.error === undefined;
+      const state = exit.stopped ? 'stopped' : exit.timedOut ? 'timed-out' : cleanEnd ? 'exited' : 'failed';
+      agent = { ...ws.agent, ...agentEnd(exit, state) };
+      if (state !== 'exited') this.logger.warn({ workspaceId: ws.id, agent }, 'the agent did not finish cleanly; what it wrote is synced anyway');
     } else {
-      // Started by a process that is gone: wait for the agent if it still runs, then go on.
-      agent = { ...ws.agent, ...(await this.reattach(ws)) };
+      // Gone while no manager watched it: how it ended is unknown; what it wrote is synced.
+      agent = { ...ws.agent, state: 'lost', endedAt: new Date().toISOString(), exitCode: null, signal: null };
     }
     await this.patch(refOf(ws), { status: 'syncing', agent, progress: { phase: 'syncing', materialized: ws.progress.materialized } });
   }
@@ -207,51 +211,17 @@ export class WorkspaceRunner {
 
   /** Ends an agent of this workspace, whether this process started it or an earlier one did. */
   private async stopAgent(ws: WorkspaceRow): Promise<AgentExit | null> {
-    const handle = this.agents.get(ws.id);
-    if (handle) {
-      const exit = await handle.stop();
-      this.agents.delete(ws.id);
-      return exit;
-    }
-    const pid = await this.livePidOf(ws);
-    if (pid === null) return null;
-    const started = Date.now();
-    signalGroup(pid, 'SIGTERM');
-    for (let i = 0; i < 50 && (await this.livePidOf(ws)) !== null; i++) await sleep(100);
-    if ((await this.livePidOf(ws)) !== null) signalGroup(pid, 'SIGKILL');
-    return { code: null, signal: 'SIGTERM', timedOut: false, stopped: true, durationMs: Date.now() - started };
+    const handle = this.agents.get(ws.id) ?? (await this.attach(ws));
+    if (!handle) return null;
+    const exit = await handle.stop();
+    this.agents.delete(ws.id);
+    return exit;
   }
 
-  /** Waits (to its deadline) for an agent a previous process started; then ends it. */
-  private async reattach(ws: WorkspaceRow): Promise<AgentState> {
-    const deadline = ws.agent.deadlineAt ? Date.parse(ws.agent.deadlineAt) : Date.now();
-    let pid = await this.livePidOf(ws);
-    if (pid !== null) this.logger.log({ workspaceId: ws.id, pid }, 'waiting for an agent started before a restart');
-    while (pid !== null && Date.now() < deadline) {
-      await sleep(500);
-      pid = await this.livePidOf(ws);
-    }
-    if (pid !== null) {
-      signalGroup(pid, 'SIGKILL');
-      return { state: 'timed-out', endedAt: new Date().toISOString(), exitCode: null, signal: 'SIGKILL' };
-    }
-    return { state: 'lost', endedAt: new Date().toISOString(), exitCode: null, signal: null };
-  }
-
-  /**
-   * The local agent's pid, if that process still runs in this workspace. Its working
-   * directory is checked, so a recycled pid of some other process is never signalled.
-   */
-  private async livePidOf(ws: WorkspaceRow): Promise<number | null> {
-    const match = /^pid:(\d+)$/.exec(ws.agentRef ?? '');
-    if (!match) return null;
-    const pid = Number(match[1]);
-    try {
-      const cwd = await readlink(join('/proc', String(pid), 'cwd'));
-      return cwd === this.dirOf(refOf(ws)) ? pid : null;
-    } catch {
-      return null;
-    }
+  private attach(ws: WorkspaceRow): Promise<AgentHandle | null> {
+    if (!ws.agentRef) return Promise.resolve(null);
+    const deadlineAt = new Date(ws.agent.deadlineAt ? Date.parse(ws.agent.deadlineAt) : Date.now());
+    return this.runtime.attach({ ref: ws.agentRef, workspaceDir: this.dirOf(refOf(ws)), deadlineAt });
   }
 
   private agentCommand(): string[] {
@@ -310,10 +280,3 @@ function agentEnd(exit: AgentExit, state: NonNullable<AgentState['state']>): Age
   return { state, endedAt: new Date().toISOString(), exitCode: exit.code, signal: exit.signal, ...(exit.error ? { error: exit.error } : {}) };
 }
 
-function signalGroup(pid: number, signal: NodeJS.Signals): void {
-  try {
-    process.kill(-pid, signal);
-  } catch {
-    // already gone
-  }
-}
