@@ -123,7 +123,7 @@ describe('a workspace manager killed with SIGKILL', () => {
   });
 
   it('while the agent runs: started again, it waits for that agent and syncs its output once', async () => {
-    const caseId = await newCase([plan([{ op: 'sleep', ms: 2500 }, { op: 'write', path: 'late.txt', content: 'written after the restart\n' }])]);
+    const caseId = await newCase([plan([{ op: 'sleep', ms: 8000 }, { op: 'write', path: 'late.txt', content: 'written after the restart\n' }])]);
     const app = manager ?? (await restart());
     const id = await open(app, caseId);
     await waitForWorkspace(app, editor, id, (w) => w.status === 'running');
@@ -132,7 +132,7 @@ describe('a workspace manager killed with SIGKILL', () => {
     expect(ws.status).toBe('completed');
     // Attached to, not run twice: it ended by itself, after the restart.
     expect(ws.agent).toMatchObject({ state: 'exited', exitCode: null });
-    expect(Date.parse(ws.agent.endedAt)).toBeGreaterThan(Date.parse(ws.agent.startedAt) + 2000);
+    expect(Date.parse(ws.agent.endedAt)).toBeGreaterThan(Date.parse(ws.agent.startedAt) + 7000);
     expect(ws.sync.created.map((c: Json) => c.path)).toEqual(['late.txt']);
     expect((await caseFiles(ds, tenantId, caseId)).get('late.txt')).toMatchObject({ versions: 1, sha256: sha256('written after the restart\n') });
   });
