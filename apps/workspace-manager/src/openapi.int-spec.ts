@@ -41,7 +41,7 @@ type Json = Record<string, unknown>;
 /** Not API routes: the document's own (plain express) and middleware bound to every path (nestjs-pino's `/{*path}`). */
 const NOT_AN_ENDPOINT = /^\/api\/docs|\*/;
 /** Workspace codes only a job records (the row's `error.code`), never an HTTP answer. */
-const JOB_ONLY_CODES: readonly string[] = [WorkspaceErrorCode.CaseTooLarge, WorkspaceErrorCode.ContentMismatch, WorkspaceErrorCode.WorkspaceFailed];
+const JOB_ONLY_CODES: readonly string[] = [WorkspaceErrorCode.CaseTooLarge, WorkspaceErrorCode.ContentMismatch, WorkspaceErrorCode.WorkspaceFailed, WorkspaceErrorCode.WorkspaceNotEmptied];
 const doc: OpenAPIObject = buildWorkspaceManagerDocument();
 
 /** The status each code really answers with, read from the error classes themselves. */

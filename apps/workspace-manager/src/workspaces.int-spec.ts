@@ -292,6 +292,35 @@ describe('sync back', () => {
     expect(ws.sync.deleted).toEqual(['exhibit.pdf']);
     expect(ws.sync.retry).toEqual([expect.objectContaining({ path: 'exhibit.pdf/page-1.txt' })]);
     expect([...(await caseFiles(ds, tenantId, caseId)).keys()].sort()).toEqual(['agent-plan.json', 'exhibit.pdf']);
+
+    // Removing the workspace would lose that file: the removal waits, says why, and keeps the directory.
+    expect((await call(manager, 'DELETE', `/api/workspaces/${ws.id}`, editor)).status).toBe(202);
+    const kept = await waitForWorkspace(manager, editor, ws.id, (w) => w.error?.code === 'WORKSPACE_NOT_EMPTIED');
+    expect(kept).toMatchObject({ status: 'completed', deleteRequested: true });
+    expect(existsSync(join(dirOf(caseId, ws.id), 'exhibit.pdf', 'page-1.txt'))).toBe(true);
+  });
+
+  it("never serves an unverified version from the node's shared store: its bytes are fetched and checked", async () => {
+    const secret = Buffer.from('privileged memo of another tenant\n'.repeat(100));
+    // Another tenant's document, now in this node's content store.
+    const otherTenant = (await givenTenantWithCase(ds)).tenant.id;
+    const { tenancy } = tenancyOf(ds);
+    const otherCase = (await tenancy.upsertCase(otherTenant, { id: randomUUID(), title: 'Other' })).id;
+    await tenancy.setCaseMember(otherTenant, otherCase, 'editor', 'editor');
+    await storeCaseFiles(ds, s3, config, { tenantId: otherTenant, caseId: otherCase }, [{ path: 'memo.txt', body: secret }]);
+    const otherEditor = await mintTestToken(config, { subject: 'editor', tenantId: otherTenant });
+    const first = await call(manager, 'POST', `/api/cases/${otherCase}/workspaces`, otherEditor, {});
+    expect((await waitForWorkspace(manager, otherEditor, first.body.id, ended)).status).toBe('completed');
+
+    // Here: a multipart upload that claimed that document's SHA-256 and size, with other bytes, not verified yet.
+    const { caseId, stored } = await newCase([{ path: 'claimed.txt', body: Buffer.alloc(secret.length, 'x') }]);
+    await new TenantTransactions(ds).run(tenantId, (em) =>
+      em.query(`UPDATE file_versions SET content_hash = $2, verified_at = NULL WHERE id = $1`, [stored[0].versionId, sha256(secret)]),
+    );
+    const id = await open(caseId);
+    const ws = await waitForWorkspace(manager, editor, id, ended);
+    expect(ws).toMatchObject({ status: 'failed', error: { code: 'CONTENT_MISMATCH' } });
+    expect(existsSync(dirOf(caseId, id))).toBe(false);
   });
 });
 

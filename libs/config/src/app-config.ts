@@ -126,8 +126,8 @@ const envSchema = z
     WORKSPACE_DOWNLOAD_CONCURRENCY: z.coerce.number().int().min(1).max(256).default(16),
     WORKSPACE_UPLOAD_CONCURRENCY: z.coerce.number().int().min(1).max(256).default(8),
     WORKSPACE_MAX_FILES: z.coerce.number().int().min(1).default(200_000),
-    /** Workspace jobs run at once on this node (each may wait on an agent for a long time). */
-    WORKSPACE_JOB_CONCURRENCY: z.coerce.number().int().min(1).max(64).default(4),
+    /** Workspace jobs at once on this node. A run holds its slot while its agent works, so this bounds the agents too and leaves room for syncs and removals. */
+    WORKSPACE_JOB_CONCURRENCY: z.coerce.number().int().min(1).max(64).default(16),
     /** How soon a job of a killed manager is taken up again (BullMQ lock and stalled check). */
     WORKSPACE_JOB_LOCK_MS: z.coerce.number().int().min(1000).default(30_000),
     WORKSPACE_CLEANUP_INTERVAL_SECONDS: z.coerce.number().int().min(1).default(300),

@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import { constants } from 'node:fs';
-import { open, realpath } from 'node:fs/promises';
+import { open, readlink, realpath } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import { isInside } from './workspace-paths';
 
@@ -32,5 +32,13 @@ export async function openNoFollow(path: string, root?: string): Promise<NodeJS.
     if (!isInside(await realpath(root), folder)) throw Object.assign(new Error(`${path} resolves outside the workspace`), { code: 'EXDEV' });
   }
   const handle = await open(path, constants.O_RDONLY | constants.O_NOFOLLOW);
+  if (root !== undefined) {
+    // What was actually opened, whatever happened to the path since the check above.
+    const opened = await readlink(`/proc/self/fd/${handle.fd}`).catch(() => null);
+    if (opened === null || !isInside(await realpath(root), opened)) {
+      await handle.close();
+      throw Object.assign(new Error(`${path} resolves outside the workspace`), { code: 'EXDEV' });
+    }
+  }
   return handle.createReadStream({ highWaterMark: 1024 * 1024 });
 }

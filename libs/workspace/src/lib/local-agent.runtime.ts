@@ -3,6 +3,7 @@ import { open, readlink } from 'node:fs/promises';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { AgentExit, AgentHandle, AgentRuntime, AgentSpec, AttachSpec } from './agent-runtime';
+import { isInside } from './workspace-paths';
 
 /** How long a SIGTERM'd agent gets before SIGKILL. */
 const GRACE_MS = 5_000;
@@ -41,7 +42,11 @@ export class LocalAgentRuntime implements AgentRuntime {
         void log.close().catch(() => undefined);
         resolve({ code, signal, timedOut, stopped, durationMs: Date.now() - started, ...(error ? { error } : {}) });
       };
-      child.once('exit', (code, signal) => finish(code, signal));
+      child.once('exit', (code, signal) => {
+        // Whatever the agent left running in its group must not write after the sync.
+        if (child.pid !== undefined) signalGroup(child.pid, 'SIGKILL');
+        finish(code, signal);
+      });
       // e.g. ENOENT: the program does not exist. Said in the agent's log too, where a user looks first.
       child.once('error', (err) => {
         const message = `the agent could not be started: ${err.message}`;
@@ -95,7 +100,7 @@ export class LocalAgentRuntime implements AgentRuntime {
     const pid = Number(match[1]);
     const alive = async (): Promise<boolean> => {
       try {
-        return (await readlink(join('/proc', String(pid), 'cwd'))) === spec.workspaceDir;
+        return isInside(spec.workspaceDir, await readlink(join('/proc', String(pid), 'cwd')));
       } catch {
         return false;
       }

@@ -42,6 +42,19 @@ export class MaterializeService {
     @Inject(APP_CONFIG) private readonly config: AppConfig,
   ) {}
 
+  private readonly unverified = new Map<string, Promise<ContentStore>>();
+
+  /** A private, throw-away store for one workspace's unverified versions (removed before the rename). */
+  private unverifiedStore(staging: string): Promise<ContentStore> {
+    let store = this.unverified.get(staging);
+    if (!store) {
+      const created = new ContentStore({ root: `${staging}.unverified`, budgetBytes: Number.MAX_SAFE_INTEGER });
+      store = created.init().then(() => created);
+      this.unverified.set(staging, store);
+    }
+    return store;
+  }
+
   async materialize(ws: WorkspaceRow, dir: string, progress: (p: WorkspaceProgress) => void): Promise<MaterializeOutcome> {
     const manifest = await this.tx.run(ws.tenantId, (em) => this.repo.manifest(em, ws.caseId));
     if (manifest.length > this.config.workspaces.maxFiles) {
@@ -53,6 +66,7 @@ export class MaterializeService {
     }
     const staging = `${dir}.staging`;
     await rm(staging, { recursive: true, force: true });
+    await rm(`${staging}.unverified`, { recursive: true, force: true });
     await rm(dir, { recursive: true, force: true });
     await mkdir(staging, { recursive: true, mode: 0o755 });
 
@@ -66,7 +80,11 @@ export class MaterializeService {
 
     await forEachLimit(manifest, this.config.workspaces.downloadConcurrency, async (entry, index) => {
       const target = resolveInWorkspace(staging, entry.path);
-      const got = await this.content
+      // An unverified version's SHA-256 is only what its uploader declared: it must not be
+      // served from the node's shared store (that could be another tenant's bytes under the
+      // same digest), so it is downloaded and checked like a first fetch, into a store of its own.
+      const store = entry.verified ? this.content : await this.unverifiedStore(staging);
+      const got = await store
         .ensure(entry.sha256Hex, entry.size, () => this.store.getVersion(entry.objectKey, entry.s3VersionId), { pin: true })
         .catch((err: unknown) => {
           if (err instanceof ContentMismatchError) {
@@ -87,7 +105,7 @@ export class MaterializeService {
         // A reflink where the filesystem has them, a plain copy elsewhere; COPYFILE_EXCL: never onto something already there.
         await copyFile(got.path, target, constants.COPYFILE_FICLONE | constants.COPYFILE_EXCL);
       } finally {
-        this.content.unpin(entry.sha256Hex);
+        store.unpin(entry.sha256Hex);
       }
       await chmod(target, 0o644);
       const when = entry.committedAt instanceof Date ? entry.committedAt : new Date(entry.committedAt);
@@ -106,8 +124,9 @@ export class MaterializeService {
       bytesDone += entry.size;
       if (got.downloaded) bytesDownloaded += entry.size;
       progress({ phase: 'materializing', filesDone, filesTotal: manifest.length, bytesDone, bytesTotal, bytesDownloaded });
-    });
+    }).finally(() => this.unverified.delete(staging));
 
+    await rm(`${staging}.unverified`, { recursive: true, force: true });
     await rename(staging, dir);
     await this.content.trim().catch((err: unknown) => this.logger.warn({ err }, 'content store trim failed'));
     return { baseline, files: manifest.length, bytes: bytesTotal, bytesDownloaded };

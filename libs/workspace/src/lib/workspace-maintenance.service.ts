@@ -1,4 +1,4 @@
-import { readdir, rm } from 'node:fs/promises';
+import { readdir, rm, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { Inject, Injectable, Logger, OnApplicationBootstrap } from '@nestjs/common';
 import { Queue } from 'bullmq';
@@ -41,9 +41,10 @@ export class WorkspaceMaintenanceService implements OnApplicationBootstrap {
   }
 
   async recover(): Promise<{ orphansRemoved: number; requeued: number }> {
+    const listedAt = Date.now();
     const known = await this.repo.nodeWorkspaces(this.node.name);
     const live = new Set(known.map((w) => w.workspaceId));
-    const orphansRemoved = await this.removeOrphans(live);
+    const orphansRemoved = await this.removeOrphans(live, listedAt);
     let requeued = 0;
     for (const w of known) {
       const ref = { tenantId: w.tenantId, caseId: w.caseId, workspaceId: w.workspaceId };
@@ -71,15 +72,18 @@ export class WorkspaceMaintenanceService implements OnApplicationBootstrap {
   }
 
   /** `{root}/{tenant}/{case}/{workspace}[.staging]` entries whose workspace is not live on this node. */
-  private async removeOrphans(live: ReadonlySet<string>): Promise<number> {
+  private async removeOrphans(live: ReadonlySet<string>, listedAt: number): Promise<number> {
     let removed = 0;
     for (const tenant of await dirs(this.node.root)) {
       if (!isUuid(tenant)) continue;
       for (const kase of await dirs(join(this.node.root, tenant))) {
         if (!isUuid(kase)) continue;
         for (const name of await dirs(join(this.node.root, tenant, kase))) {
-          const id = name.endsWith('.staging') ? name.slice(0, -'.staging'.length) : name;
+          const id = name.replace(/\.staging(\.unverified)?$/, '');
           if (isUuid(id) && live.has(id.toLowerCase())) continue;
+          // Made after the list above was read (a workspace being created right now): not an orphan.
+          const made = await stat(join(this.node.root, tenant, kase, name)).catch(() => null);
+          if (!made || made.mtimeMs >= listedAt) continue;
           await rm(join(this.node.root, tenant, kase, name), { recursive: true, force: true });
           removed += 1;
           this.logger.warn({ path: join(tenant, kase, name) }, 'removed a workspace directory that no workspace owns');

@@ -8,7 +8,7 @@ import { TenantTransactions, WorkspaceStatus } from '@case-storage/persistence';
 import { WorkspaceRef } from '@case-storage/queue-contracts';
 import { AgentExit, AgentHandle, AgentRuntime } from './agent-runtime';
 import { KeyedMutex } from './keyed-mutex';
-import { WorkspaceErrorCode } from './workspace.errors';
+import { WorkspaceError, WorkspaceErrorCode } from './workspace.errors';
 import { MaterializeService } from './materialize.service';
 import { workspaceDir } from './workspace-paths';
 import { AgentState, WorkspacePatch, WorkspaceProgress, WorkspaceRepository, WorkspaceRow } from './workspace.repository';
@@ -122,24 +122,31 @@ export class WorkspaceRunner {
     progress({ phase: 'removing' });
     const exit = await this.stopAgent(ws);
     if (exit) await this.patch(ref, { agent: { ...ws.agent, ...agentEnd(exit, 'stopped') } });
-    await this.exclusive.run(ref.workspaceId, async () => {
+    // After the run's current step (a materialize finishing, a start the stop just ended):
+    // nothing of the run can lay the directory out again once it is removed below.
+    await this.exclusive.run(`run:${ref.workspaceId}`, () => this.exclusive.run(ref.workspaceId, async () => {
       const current = await this.load(ref);
       if (!current || FINAL_STATUSES.has(current.status)) return;
       if (current.baseline && current.status !== 'queued' && current.status !== 'materializing') {
-        try {
-          await this.syncer.sync(current, this.dirOf(ref), progress);
-        } catch (err) {
-          // Nothing the agent wrote may be lost: keep the directory and let the next attempt sync it.
+        const last = await this.syncer.sync(current, this.dirOf(ref), progress).catch((err: unknown) => {
           this.logger.error({ workspaceId: ref.workspaceId, err }, 'last sync before removal failed; workspace kept');
           throw err;
+        });
+        const unsynced = [...last.retry.map((r) => r.path), ...last.refused.filter((r) => r.reason === 'too-many').map((r) => r.path)];
+        if (unsynced.length > 0) {
+          // Nothing the agent wrote may be lost: keep the directory; the cleanup job tries again.
+          const message = `${unsynced.length} file(s) the agent wrote could not be synced yet (${unsynced.slice(0, 3).join(', ')}); the workspace is kept until they are.`;
+          await this.patch(ref, { error: { code: WorkspaceErrorCode.WorkspaceNotEmptied, message, details: { retry: last.retry } } });
+          throw new WorkspaceError(WorkspaceErrorCode.WorkspaceNotEmptied, message);
         }
       }
       const dir = this.dirOf(ref);
       await rm(`${dir}.staging`, { recursive: true, force: true });
+      await rm(`${dir}.staging.unverified`, { recursive: true, force: true });
       await rm(dir, { recursive: true, force: true });
       await rm(this.node.logPath(ref.workspaceId), { force: true });
-      await this.patch(ref, { status: reason, ended: true, progress: { phase: 'done', materialized: current.progress.materialized } }, true);
-    });
+      await this.patch(ref, { status: reason, ended: true, error: null, progress: { phase: 'done', materialized: current.progress.materialized } }, true);
+    }));
     this.logger.log({ workspaceId: ref.workspaceId, reason }, 'workspace removed');
   }
 
@@ -238,6 +245,7 @@ export class WorkspaceRunner {
       // Nothing of the agent's exists yet: leave no half-made tree behind.
       const dir = this.dirOf(refOf(ws));
       await rm(`${dir}.staging`, { recursive: true, force: true }).catch(() => undefined);
+      await rm(`${dir}.staging.unverified`, { recursive: true, force: true }).catch(() => undefined);
       await rm(dir, { recursive: true, force: true }).catch(() => undefined);
     }
     await this.patch(refOf(ws), { status: 'failed', error: failure, ended: true });

@@ -41,7 +41,12 @@ export async function scanWorkspace(workspace: string, options: ScanOptions = {}
   let stopped = false;
 
   const walk = async (dir: string, prefix: string, depth: number): Promise<void> => {
-    const handle = await opendir(dir);
+    // An agent still at work may remove a folder or a file between listing and lstat: skip it.
+    const handle = await opendir(dir).catch((err: unknown) => {
+      if (depth > 0 && isGone(err)) return null;
+      throw err;
+    });
+    if (!handle) return;
     for await (const entry of handle) {
       if (stopped) return;
       if (depth === 0 && ignore.has(entry.name)) continue;
@@ -57,7 +62,11 @@ export async function scanWorkspace(workspace: string, options: ScanOptions = {}
         continue;
       }
       const absolute = join(dir, entry.name);
-      const stat = await lstat(absolute);
+      const stat = await lstat(absolute).catch((err: unknown) => {
+        if (isGone(err)) return null;
+        throw err;
+      });
+      if (!stat) continue;
       if (stat.isSymbolicLink()) refused.push({ path, reason: 'symlink' });
       else if (stat.isDirectory()) {
         if (depth + 1 > maxDepth) refused.push({ path, reason: 'too-deep' });
@@ -75,4 +84,9 @@ export async function scanWorkspace(workspace: string, options: ScanOptions = {}
   await walk(workspace, '', 0);
   files.sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
   return { files, refused };
+}
+
+function isGone(err: unknown): boolean {
+  const code = (err as NodeJS.ErrnoException).code;
+  return code === 'ENOENT' || code === 'ENOTDIR';
 }

@@ -99,8 +99,10 @@ export class WorkspaceSyncService {
     const started = Date.now();
     const outcome = { created: [] as SyncedFile[], updated: [] as SyncedFile[], conflicts: [] as SyncConflict[], retry: [] as SyncOutcome['retry'], bytesUploaded: 0 };
     const baseline = new Map((ws.baseline?.entries ?? []).map((e) => [e.path, e]));
+    // What the agent read: derived-from links point into this, however the baseline moves below.
+    const materialized: ReadonlyMap<string, BaselineEntry> = new Map(baseline);
 
-    await this.recover(ws, baseline, outcome);
+    await this.recover(ws, baseline, materialized, outcome);
 
     const { files, refused } = await scanWorkspace(dir, { maxEntries: this.config.workspaces.maxFiles * 2 });
     const plan = planSync([...baseline.values()], files);
@@ -122,7 +124,7 @@ export class WorkspaceSyncService {
     });
     changes.sort((a, b) => (a.file.path < b.file.path ? -1 : 1));
 
-    const intents = changes.length ? await this.journal(ws, dir, baseline, changes, outcome) : [];
+    const intents = changes.length ? await this.journal(ws, dir, materialized, changes, outcome) : [];
     const total = intents.reduce((n, i) => n + i.size, 0);
     let done = 0;
     progress({ phase: 'syncing', filesDone: 0, filesTotal: intents.length, bytesDone: 0, bytesTotal: total });
@@ -160,8 +162,8 @@ export class WorkspaceSyncService {
       }
       for (const entry of refreshed) {
         baseline.set(entry.path, entry);
-        const source = derivedSourceOf(entry.path, baseline);
-        if (source && (await this.repo.relinkDerived(em, entry.fileId, source))) {
+        const source = derivedSourceOf(entry.path, materialized);
+        if (source && (await this.repo.relinkDerived(em, entry.fileId, entry.versionId, source))) {
           result.relinked.push(entry.path);
           await appendAudit(em, {
             tenantId: ws.tenantId,
@@ -197,7 +199,7 @@ export class WorkspaceSyncService {
    * bytes (that PUT happened), dropped otherwise. Runs before the scan, so the plan below
    * compares against a baseline that already includes them.
    */
-  private async recover(ws: WorkspaceRow, baseline: Map<string, BaselineEntry>, outcome: { created: SyncedFile[]; updated: SyncedFile[]; conflicts: SyncConflict[] }): Promise<void> {
+  private async recover(ws: WorkspaceRow, baseline: Map<string, BaselineEntry>, materialized: ReadonlyMap<string, BaselineEntry>, outcome: { created: SyncedFile[]; updated: SyncedFile[]; conflicts: SyncConflict[] }): Promise<void> {
     const pending = await this.tx.run(ws.tenantId, (em) => this.repo.pendingSyncVersions(em, ws.id));
     if (pending.length === 0) return;
     const heads = new Map<string, { versionId: string; etag: string } | null>();
@@ -218,7 +220,7 @@ export class WorkspaceSyncService {
           await this.repo.retireFileIfEmpty(em, p.fileId);
           continue;
         }
-        const intent = recoveredIntent(p, stored, derivedSourceOf(p.workspacePath, baseline));
+        const intent = recoveredIntent(p, stored, derivedSourceOf(p.workspacePath, materialized));
         await this.commit(em, ws, intent, outcome, true);
         baseline.set(p.workspacePath, entryOf(intent));
       }
@@ -297,11 +299,17 @@ export class WorkspaceSyncService {
           });
           continue;
         }
-        const reason =
-          err instanceof BadDigestError ? 'changed while it was being uploaded' : (err as NodeJS.ErrnoException).code === 'ENOENT' ? 'removed during the sync' : String((err as Error).message ?? err);
-        if (!(err instanceof BadDigestError) && (err as NodeJS.ErrnoException).code === undefined && !(err instanceof PreconditionFailedError)) {
-          this.logger.warn({ workspaceId: ws.id, path: intent.path, err }, 'sync write failed');
+        const localCode = err instanceof LocalFileError ? err.code : undefined;
+        const definite = err instanceof BadDigestError || err instanceof PreconditionFailedError || err instanceof LocalFileError;
+        if (!definite) {
+          // Storage may have stored the bytes even though no answer came back: the version stays
+          // journalled, and the next sync commits it if storage holds exactly these bytes.
+          this.logger.warn({ workspaceId: ws.id, path: intent.path, err }, 'sync write got no clear answer; settled by the next sync');
+          outcome.retry.push({ path: intent.path, reason: 'storage gave no clear answer; the next sync settles it' });
+          return;
         }
+        const reason =
+          err instanceof BadDigestError ? 'changed while it was being uploaded' : localCode === 'ENOENT' ? 'removed during the sync' : `could not be read (${String(localCode ?? 'precondition')})`;
         await this.tx.run(ws.tenantId, async (em) => {
           await this.repo.failVersion(em, intent.versionId, reason);
           await this.repo.retireFileIfEmpty(em, intent.fileId);
@@ -314,16 +322,26 @@ export class WorkspaceSyncService {
 
   private async put(ws: WorkspaceRow, dir: string, intent: Intent): Promise<{ versionId: string; etag: string }> {
     // The scan saw a regular file; refuse anything swapped in since (a symlink fails O_NOFOLLOW).
-    const stat = await lstat(intent.absolute);
-    if (!stat.isFile() || stat.nlink > 1) throw Object.assign(new Error('no longer a plain file'), { code: 'ENOTREG' });
-    return this.store.putObject({
-      key: objectKeyOf(ws.tenantId, ws.caseId, intent.fileId),
-      body: await openNoFollow(intent.absolute, dir),
-      contentLength: intent.size,
-      contentType: intent.contentType,
-      sha256Base64: hexToBase64(intent.sha256Hex),
-      condition: intent.condition,
+    const body = await (async () => {
+      const stat = await lstat(intent.absolute);
+      if (!stat.isFile() || stat.nlink > 1) throw Object.assign(new Error('no longer a plain file'), { code: 'ENOTREG' });
+      return openNoFollow(intent.absolute, dir);
+    })().catch((err: unknown) => {
+      throw new LocalFileError((err as NodeJS.ErrnoException).code ?? 'EIO');
     });
+    try {
+      return await this.store.putObject({
+        key: objectKeyOf(ws.tenantId, ws.caseId, intent.fileId),
+        body,
+        contentLength: intent.size,
+        contentType: intent.contentType,
+        sha256Base64: hexToBase64(intent.sha256Hex),
+        condition: intent.condition,
+      });
+    } finally {
+      // Closes the file however the PUT ended (it may fail before reading a byte).
+      (body as NodeJS.ReadableStream & { destroy(): void }).destroy();
+    }
   }
 
   private async toConflictCopy(em: EntityManager, ws: WorkspaceRow, intent: Intent, reason: SyncConflict['reason']): Promise<void> {
@@ -401,6 +419,13 @@ export class WorkspaceSyncService {
     if (!(await this.cache.invalidate(ws.tenantId, ws.caseId))) {
       this.logger.warn({ workspaceId: ws.id }, 'manifest cache not invalidated after a sync; the listing catches up at its TTL');
     }
+  }
+}
+
+/** The agent's file could not be read before its PUT: nothing reached storage. */
+class LocalFileError extends Error {
+  constructor(readonly code: string) {
+    super(`the file could not be read (${code})`);
   }
 }
 

@@ -10,6 +10,8 @@ export enum WorkspaceErrorCode {
   QueueUnavailable = 'QUEUE_UNAVAILABLE',
   /** Recorded on a workspace that failed for a reason we did not foresee (details in the log). */
   WorkspaceFailed = 'WORKSPACE_FAILED',
+  /** Recorded while a removal waits for files the agent wrote to be synced. */
+  WorkspaceNotEmptied = 'WORKSPACE_NOT_EMPTIED',
 }
 
 const STATUS: Record<WorkspaceErrorCode, number> = {
@@ -21,6 +23,7 @@ const STATUS: Record<WorkspaceErrorCode, number> = {
   [WorkspaceErrorCode.ContentMismatch]: 502,
   [WorkspaceErrorCode.QueueUnavailable]: 503,
   [WorkspaceErrorCode.WorkspaceFailed]: 500,
+  [WorkspaceErrorCode.WorkspaceNotEmptied]: 409,
 };
 
 /** Errors of the workspace API and of workspace jobs (a job records `code` and `message` on the row). */

@@ -39,6 +39,7 @@ export const WORKSPACE_FAILURE_CODES: readonly string[] = [
   WorkspaceErrorCode.CaseTooLarge,
   WorkspaceErrorCode.ContentMismatch,
   WorkspaceErrorCode.WorkspaceFailed,
+  WorkspaceErrorCode.WorkspaceNotEmptied,
 ];
 
 const isoTime = (description: string) => z.string().datetime().openapi({ description });

@@ -83,6 +83,8 @@ export interface ManifestEntry {
   readonly sha256Hex: string;
   readonly size: number;
   readonly committedAt: Date;
+  /** False for a multipart version whose whole-file SHA-256 is only what the client declared so far. */
+  readonly verified: boolean;
 }
 
 /** A version an interrupted sync recorded before its PUT: the sync's journal. */
@@ -165,7 +167,8 @@ export class WorkspaceRepository {
   async manifest(em: EntityManager, caseId: string): Promise<ManifestEntry[]> {
     return em.query(
       `SELECT f.path, f.id AS "fileId", v.id AS "versionId", v.object_key AS "objectKey", v.s3_version_id AS "s3VersionId",
-              v.etag, v.content_hash AS "sha256Hex", v.size::float8 AS size, v.committed_at AS "committedAt"
+              v.etag, v.content_hash AS "sha256Hex", v.size::float8 AS size, v.committed_at AS "committedAt",
+              v.verified_at IS NOT NULL AS verified
          FROM files f JOIN file_versions v ON v.id = f.current_version_id
         WHERE f.case_id = $1 AND f.deleted_at IS NULL AND v.status = 'committed'
         ORDER BY f.path`,
@@ -304,13 +307,14 @@ export class WorkspaceRepository {
    * A derivative the agent made again from a newer source, byte for byte the same as
    * before: no new version, but it now stands for that source version. True if relinked.
    */
-  async relinkDerived(em: EntityManager, fileId: string, source: { fileId: string; versionId: string }): Promise<boolean> {
+  async relinkDerived(em: EntityManager, fileId: string, versionId: string, source: { fileId: string; versionId: string }): Promise<boolean> {
+    // Only while the file is still the version the agent had: a newer edit by someone else keeps its own link.
     const result: unknown = await em.query(
       `UPDATE files SET derived_from_file_id = $2, derived_from_version_id = $3
-        WHERE id = $1 AND kind = 'derived' AND deleted_at IS NULL
+        WHERE id = $1 AND kind = 'derived' AND deleted_at IS NULL AND current_version_id = $4
           AND (derived_from_file_id IS DISTINCT FROM $2 OR derived_from_version_id IS DISTINCT FROM $3)
         RETURNING id`,
-      [fileId, source.fileId, source.versionId],
+      [fileId, source.fileId, source.versionId, versionId],
     );
     const rows = Array.isArray(result) && Array.isArray(result[0]) ? result[0] : result;
     return Array.isArray(rows) && rows.length > 0;
