@@ -1,4 +1,4 @@
-import { mkdtemp, readFile, rm, stat } from 'node:fs/promises';
+import { mkdir, mkdtemp, readFile, rm, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { LocalAgentRuntime } from './local-agent.runtime';
@@ -98,6 +98,17 @@ describe('LocalAgentRuntime', () => {
     const first = await runtime.start({ workspaceId: 'w7', workspaceDir: ws, command: [node, '-e', 'setInterval(() => {}, 1000)'], timeoutMs: 60_000, logPath: join(ws, 'd.log') });
     const attached = await new LocalAgentRuntime({ graceMs: 300 }).attach({ ref: first.ref, workspaceDir: ws, deadlineAt: new Date(Date.now() + 300) });
     expect(await attached?.wait()).toMatchObject({ timedOut: true, stopped: false });
+    expect((await first.wait()).signal).toBe('SIGTERM');
+  });
+
+  it('finds an agent whose pid was never recorded by the process group leader working in the workspace', async () => {
+    const sub = join(ws, 'sub');
+    await mkdir(sub);
+    expect(await runtime.attach({ ref: '', workspaceDir: sub, deadlineAt: new Date(Date.now() + 60_000) })).toBeNull();
+    const first = await runtime.start({ workspaceId: 'w8', workspaceDir: sub, command: [node, '-e', 'setInterval(() => {}, 1000)'], timeoutMs: 60_000, logPath: join(ws, 'e.log') });
+    const found = await new LocalAgentRuntime({ graceMs: 300 }).attach({ ref: '', workspaceDir: sub, deadlineAt: new Date(Date.now() + 60_000) });
+    expect(found?.ref).toBe(first.ref);
+    await found?.stop();
     expect((await first.wait()).signal).toBe('SIGTERM');
   });
 });

@@ -1,5 +1,5 @@
 import { spawn } from 'node:child_process';
-import { open, readlink } from 'node:fs/promises';
+import { open, readdir, readFile, readlink } from 'node:fs/promises';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { AgentExit, AgentHandle, AgentRuntime, AgentSpec, AttachSpec } from './agent-runtime';
@@ -96,8 +96,9 @@ export class LocalAgentRuntime implements AgentRuntime {
    */
   async attach(spec: AttachSpec): Promise<AgentHandle | null> {
     const match = /^pid:(\d+)$/.exec(spec.ref);
-    if (!match) return null;
-    const pid = Number(match[1]);
+    // No pid recorded (the manager died right after spawning): the group leader working in the workspace.
+    const pid = match ? Number(match[1]) : spec.ref === '' ? await groupLeaderIn(spec.workspaceDir) : null;
+    if (pid === null) return null;
     const alive = async (): Promise<boolean> => {
       try {
         return isInside(spec.workspaceDir, await readlink(join('/proc', String(pid), 'cwd')));
@@ -127,7 +128,7 @@ export class LocalAgentRuntime implements AgentRuntime {
       return { code: null, signal: null, timedOut, stopped, durationMs: Date.now() - started };
     })();
     return {
-      ref: spec.ref,
+      ref: `pid:${pid}`,
       wait: () => exited,
       stop: async () => {
         stopped = true;
@@ -144,4 +145,21 @@ function signalGroup(pid: number, signal: NodeJS.Signals): void {
   } catch {
     // already gone
   }
+}
+
+/** The lowest-numbered process group leader whose working directory is inside `dir`, if any. */
+async function groupLeaderIn(dir: string): Promise<number | null> {
+  const pids = (await readdir('/proc')).filter((name) => /^\d+$/.test(name)).map(Number).sort((a, b) => a - b);
+  for (const pid of pids) {
+    try {
+      if (!isInside(dir, await readlink(join('/proc', String(pid), 'cwd')))) continue;
+      // Field 5 of /proc/<pid>/stat is the process group (after the parenthesised name).
+      const stat = await readFile(join('/proc', String(pid), 'stat'), 'utf8');
+      const pgid = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[2]);
+      if (pgid === pid) return pid;
+    } catch {
+      // gone, or not ours to read
+    }
+  }
+  return null;
 }

@@ -166,31 +166,39 @@ export class WorkspaceRunner {
 
   private async startAgent(ws: WorkspaceRow): Promise<void> {
     const timeoutMs = this.config.workspaces.agentTimeoutSeconds * 1000;
-    const handle = await this.runtime.start({
-      workspaceId: ws.id,
-      workspaceDir: this.dirOf(refOf(ws)),
-      command: this.agentCommand(),
-      env: { CASE_STORAGE_WORKSPACE_ID: ws.id, CASE_STORAGE_CASE_ID: ws.caseId },
-      timeoutMs,
-      logPath: this.node.logPath(ws.id),
-    });
+    const workspaceDir = this.dirOf(refOf(ws));
+    // A previous process may have started the agent and died before recording it: find it
+    // (by its working directory) and adopt it rather than run a second one.
+    const earlier = ws.agent.state === 'starting' ? await this.runtime.attach({ ref: '', workspaceDir, deadlineAt: deadlineOf(ws, timeoutMs) }) : null;
+    const startedAt = earlier && ws.agent.startedAt ? Date.parse(ws.agent.startedAt) : Date.now();
+    if (!earlier) await this.patch(refOf(ws), { agent: { state: 'starting', runtime: this.runtime.kind, startedAt: new Date(startedAt).toISOString() } });
+    const handle =
+      earlier ??
+      (await this.runtime.start({
+        workspaceId: ws.id,
+        workspaceDir,
+        command: this.agentCommand(),
+        env: { CASE_STORAGE_WORKSPACE_ID: ws.id, CASE_STORAGE_CASE_ID: ws.caseId },
+        timeoutMs,
+        logPath: this.node.logPath(ws.id),
+      }));
     this.agents.set(ws.id, handle);
-    const now = Date.now();
     const agent: AgentState = {
       state: 'running',
       runtime: this.runtime.kind,
       ref: handle.ref,
-      startedAt: new Date(now).toISOString(),
-      deadlineAt: new Date(now + timeoutMs).toISOString(),
+      startedAt: new Date(startedAt).toISOString(),
+      deadlineAt: new Date(startedAt + timeoutMs).toISOString(),
     };
     await this.patch(refOf(ws), { status: 'running', agentRef: handle.ref, agent });
-    this.logger.log({ workspaceId: ws.id, ref: handle.ref }, 'agent started');
+    this.logger.log({ workspaceId: ws.id, ref: handle.ref, adopted: earlier !== null }, earlier ? 'agent adopted after a restart' : 'agent started');
   }
 
   private async awaitAgent(ws: WorkspaceRow): Promise<void> {
     // Started by this process, or (after a restart) by an earlier one and still running.
     const own = this.agents.get(ws.id);
     const handle = own ?? (await this.attach(ws));
+    if (handle && !own) this.logger.warn({ workspaceId: ws.id, ref: handle.ref }, 'waiting for an agent started before this manager restarted');
     let agent: AgentState;
     if (handle) {
       const exit = await handle.wait();
@@ -278,6 +286,10 @@ export class WorkspaceRunner {
 function bundledAgent(): string {
   const candidates = [join(__dirname, 'markdown-agent', 'main.js'), join(__dirname, '..', 'markdown-agent', 'main.js')];
   return candidates.find((c) => existsSync(c)) ?? candidates[candidates.length - 1];
+}
+
+function deadlineOf(ws: WorkspaceRow, timeoutMs: number): Date {
+  return new Date((ws.agent.startedAt ? Date.parse(ws.agent.startedAt) : Date.now()) + timeoutMs);
 }
 
 export function refOf(ws: Pick<WorkspaceRow, 'tenantId' | 'caseId' | 'id'>): WorkspaceRef {
