@@ -100,6 +100,16 @@ let peakResettable = true;
  * not slow the next), the process's peak RSS reset (`clear_refs`). No forced GC: a full
  * `gc()` before a measurement made the following one 2-3 times costlier in user CPU here.
  */
+/** Runs the baseline and ours, the baseline first in even rounds and second in odd ones (neither always gets a warm start). */
+async function inTurn<P, O>(round: number, runPlain: () => Promise<P>, runOurs: () => Promise<O>): Promise<{ plain: P; ours: O }> {
+  if (round % 2 === 0) {
+    const plain = await runPlain();
+    return { plain, ours: await runOurs() };
+  }
+  const ours = await runOurs();
+  return { plain: await runPlain(), ours };
+}
+
 async function measure<T>(fn: () => Promise<T>): Promise<Measured<T>> {
   execFileSync('sync');
   try {
@@ -298,15 +308,7 @@ async function main(): Promise<void> {
       const plainDir = join(tmp, `plain-${round}`);
       const runPlain = () => measure(() => plainDownload(s3 as S3Client, bucket, fetchList(bigManifest), plainDir, download));
       const runOurs = () => measure(() => candidate.materializer.materialize(ws, dir, noProgress));
-      let plain: Measured<number>;
-      let ours: Measured<MaterializeOutcome>;
-      if (round % 2 === 0) {
-        plain = await runPlain();
-        ours = await runOurs();
-      } else {
-        ours = await runOurs();
-        plain = await runPlain();
-      }
+      const { plain, ours } = await inTurn(round, runPlain, runOurs);
       if (plain.value !== bigBytes) throw new Error(`plain download wrote ${plain.value} bytes, expected ${bigBytes}`);
       if (ours.value.files !== settings.files || ours.value.bytesDownloaded !== bigBytes) {
         throw new Error(`cold materialize: ${ours.value.files} files, ${ours.value.bytesDownloaded} bytes downloaded; expected ${settings.files} and ${bigBytes}`);
@@ -329,15 +331,7 @@ async function main(): Promise<void> {
       const copyDir = join(tmp, `copy-${round}`);
       const runPlain = () => measure(() => plainCopy(cachedObjects, copyDir, download));
       const runOurs = () => measure(() => current.materializer.materialize(ws, dir, noProgress));
-      let plain: Measured<void>;
-      let ours: Measured<MaterializeOutcome>;
-      if (round % 2 === 0) {
-        plain = await runPlain();
-        ours = await runOurs();
-      } else {
-        ours = await runOurs();
-        plain = await runPlain();
-      }
+      const { plain, ours } = await inTurn(round, runPlain, runOurs);
       if (ours.value.bytesDownloaded !== 0) violations.push(`warm materialize round ${round + 1} downloaded ${ours.value.bytesDownloaded} bytes (must be 0)`);
       warm.push({ plain, ours });
       await rm(copyDir, { recursive: true, force: true });
@@ -434,15 +428,7 @@ async function main(): Promise<void> {
           syncStarted = performance.now();
           return current.syncer.sync(ready, dir, sink);
         });
-      let plain: Measured<number>;
-      let ours: Measured<SyncOutcome>;
-      if (round % 2 === 0) {
-        plain = await runPlain();
-        ours = await runOurs();
-      } else {
-        ours = await runOurs();
-        plain = await runPlain();
-      }
+      const { plain, ours } = await inTurn(round, runPlain, runOurs);
       const syncEnded = syncStarted + ours.ms;
       const o = ours.value;
       const expectedBytes = settings.changedFiles * settings.changedFileBytes;

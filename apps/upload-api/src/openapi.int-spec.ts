@@ -9,13 +9,11 @@ import { AuthError, AuthErrorCode } from '@case-storage/auth';
 import { RequestError, RequestErrorCode } from '@case-storage/domain';
 import { configureApp, OpenAPIObject, PlatformErrorCode, serveOpenApi } from '@case-storage/platform';
 import { TenancyAdminError, TenancyAdminErrorCode } from '@case-storage/tenancy-admin';
-import { documentedErrorCodes, documentedRoutes, RunningApp, startBuiltApp, structuralProblems, testConfig, waitForStatus } from '@case-storage/testing';
+import { documentedErrorCodes, documentedRoutes, registeredRoutes, RunningApp, startBuiltApp, structuralProblems, testConfig, waitForStatus } from '@case-storage/testing';
 import { UploadError, UploadErrorCode } from '@case-storage/uploads';
 import { AppModule } from './app/app.module';
 import { buildUploadApiDocument } from './openapi';
 
-/** Not API routes: the document's own (plain express) and middleware bound to every path (nestjs-pino's `/{*path}`). */
-const NOT_AN_ENDPOINT = /^\/api\/docs|\*/;
 const doc: OpenAPIObject = buildUploadApiDocument();
 
 /** The status each code really answers with, read from the error classes themselves. */
@@ -104,14 +102,7 @@ describe('the running app', () => {
   });
 
   it('documents exactly the routes Nest registers', () => {
-    interface Layer {
-      route?: { path: string; methods: Record<string, boolean> };
-    }
-    // Express 5 keeps its router on `app.router`.
-    const stack = (app.getHttpAdapter().getInstance() as unknown as { router: { stack: Layer[] } }).router.stack;
-    const registered = stack
-      .filter((layer): layer is Required<Layer> => layer.route !== undefined && !NOT_AN_ENDPOINT.test(layer.route.path))
-      .flatMap((layer) => Object.keys(layer.route.methods).map((m) => `${m.toUpperCase()} ${layer.route.path.replace(/:(\w+)/g, '{$1}')}`));
+    const registered = registeredRoutes(app);
     expect(registered.length).toBeGreaterThanOrEqual(12);
     expect([...new Set(registered)].sort()).toEqual(documentedRoutes(doc).sort());
   });

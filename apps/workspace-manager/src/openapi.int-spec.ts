@@ -20,6 +20,7 @@ import {
   createTestDataSource,
   documentedErrorCodes,
   documentedRoutes,
+  registeredRoutes,
   givenTenantWithCase,
   migrateTestDatabase,
   mintTestToken,
@@ -38,8 +39,6 @@ import { buildWorkspaceManagerDocument } from './openapi';
 import { aNode, SCRIPTED_AGENT } from './testing/workspace-harness';
 
 type Json = Record<string, unknown>;
-/** Not API routes: the document's own (plain express) and middleware bound to every path (nestjs-pino's `/{*path}`). */
-const NOT_AN_ENDPOINT = /^\/api\/docs|\*/;
 /** Workspace codes only a job records (the row's `error.code`), never an HTTP answer. */
 const JOB_ONLY_CODES: readonly string[] = [WorkspaceErrorCode.CaseTooLarge, WorkspaceErrorCode.ContentMismatch, WorkspaceErrorCode.WorkspaceFailed, WorkspaceErrorCode.WorkspaceNotEmptied];
 const doc: OpenAPIObject = buildWorkspaceManagerDocument();
@@ -269,14 +268,7 @@ describe('the running app', () => {
   }
 
   it('documents exactly the routes Nest registers', () => {
-    interface Layer {
-      route?: { path: string; methods: Record<string, boolean> };
-    }
-    // Express 5 keeps its router on `app.router`.
-    const stack = (app.getHttpAdapter().getInstance() as unknown as { router: { stack: Layer[] } }).router.stack;
-    const registered = stack
-      .filter((layer): layer is Required<Layer> => layer.route !== undefined && !NOT_AN_ENDPOINT.test(layer.route.path))
-      .flatMap((layer) => Object.keys(layer.route.methods).map((m) => `${m.toUpperCase()} ${layer.route.path.replace(/:(\w+)/g, '{$1}')}`));
+    const registered = registeredRoutes(app);
     expect(registered.length).toBeGreaterThanOrEqual(7);
     expect([...new Set(registered)].sort()).toEqual(documentedRoutes(doc).sort());
   });

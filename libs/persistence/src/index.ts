@@ -16,3 +16,4 @@ export * from './lib/tenancy.repository';
 export * from './lib/audit-event.writer';
 export * from './lib/database-health';
 export * from './lib/persistence.module';
+export * from './lib/file-versions.statements';

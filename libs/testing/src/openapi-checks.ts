@@ -2,6 +2,7 @@
  * Checks of an OpenAPI 3.0 document that every app's OpenAPI test shares: its operations,
  * the error codes each response names, and the structural rules a generator can get wrong.
  */
+import type { INestApplication } from '@nestjs/common';
 import type { OpenAPIObject } from '@case-storage/platform';
 
 type Json = Record<string, unknown>;
@@ -99,4 +100,19 @@ export function structuralProblems(document: OpenAPIObject): string[] {
   };
   walk(document, '#');
   return problems;
+}
+
+/** Not API routes: the document's own (plain express) and middleware bound to every path (nestjs-pino's `/{*path}`). */
+const NOT_AN_ENDPOINT = /^\/api\/docs|\*/;
+
+/** Every route the Nest app really registered, as "METHOD /path/{param}", to compare with the document. */
+export function registeredRoutes(app: INestApplication): string[] {
+  interface Layer {
+    route?: { path: string; methods: Record<string, boolean> };
+  }
+  // Express 5 keeps its router on `app.router`.
+  const stack = (app.getHttpAdapter().getInstance() as unknown as { router: { stack: Layer[] } }).router.stack;
+  return stack
+    .filter((layer): layer is Required<Layer> => layer.route !== undefined && !NOT_AN_ENDPOINT.test(layer.route.path))
+    .flatMap((layer) => Object.keys(layer.route.methods).map((m) => `${m.toUpperCase()} ${layer.route.path.replace(/:(\w+)/g, '{$1}')}`));
 }

@@ -1,5 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { parentFolders } from '@case-storage/domain';
+import { commitPendingVersions, endPendingVersion, retireFileIfEmpty, VersionCommit } from '@case-storage/persistence';
 import { DataSource, EntityManager } from 'typeorm';
 
 /** A live file and the ETag of its current version, as an upload sees it. */
@@ -216,28 +217,12 @@ export class UploadRepository {
   }
 
   /** Numbers each version (max + 1 of its file, under the file locks) and makes it current; distinct files only. */
-  async commitVersions(
-    em: EntityManager,
-    items: ReadonlyArray<{ versionId: string; fileId: string; s3VersionId: string; etag: string; contentType: string; verified: boolean }>,
-  ): Promise<void> {
-    if (items.length === 0) return;
-    await em.query(
-      `UPDATE file_versions v SET status = 'committed', s3_version_id = t.s3, etag = t.etag, committed_at = now(),
-              verified_at = CASE WHEN t.verified THEN now() END, expires_at = NULL,
-              version_no = (SELECT coalesce(max(x.version_no), 0) + 1 FROM file_versions x WHERE x.file_id = v.file_id)
-         FROM unnest($1::uuid[], $2::text[], $3::text[], $4::bool[]) AS t(id, s3, etag, verified)
-        WHERE v.id = t.id AND v.status = 'pending'`,
-      [items.map((i) => i.versionId), items.map((i) => i.s3VersionId), items.map((i) => i.etag), items.map((i) => i.verified)],
-    );
-    await em.query(
-      `UPDATE files f SET current_version_id = t.vid, content_type = t.ct
-         FROM unnest($1::uuid[], $2::uuid[], $3::text[]) AS t(fid, vid, ct) WHERE f.id = t.fid`,
-      [items.map((i) => i.fileId), items.map((i) => i.versionId), items.map((i) => i.contentType)],
-    );
+  async commitVersions(em: EntityManager, items: readonly VersionCommit[]): Promise<void> {
+    await commitPendingVersions(em, items);
   }
 
   async markVersion(em: EntityManager, versionId: string, status: 'failed' | 'expired', reason: string): Promise<void> {
-    await em.query(`UPDATE file_versions SET status = $2, failure_reason = $3 WHERE id = $1 AND status = 'pending'`, [versionId, status, reason]);
+    await endPendingVersion(em, versionId, status, reason);
   }
 
   async markVerified(em: EntityManager, versionId: string): Promise<void> {
@@ -251,14 +236,8 @@ export class UploadRepository {
   }
 
   /** A file that never got a committed version and has no upload in flight frees its path. */
-  async retireFileIfEmpty(em: EntityManager, fileId: string): Promise<boolean> {
-    const rows: unknown[] = await em.query(
-      `UPDATE files SET deleted_at = now() WHERE id = $1 AND current_version_id IS NULL AND deleted_at IS NULL
-         AND NOT EXISTS (SELECT 1 FROM file_versions WHERE file_id = $1 AND status = 'pending')
-       RETURNING id`,
-      [fileId],
-    );
-    return rows.length > 0;
+  retireFileIfEmpty(em: EntityManager, fileId: string): Promise<boolean> {
+    return retireFileIfEmpty(em, fileId);
   }
 
   async fileRecords(em: EntityManager, caseId: string, fileIds: readonly string[]): Promise<FileRecordRow[]> {

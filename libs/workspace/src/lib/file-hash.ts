@@ -1,7 +1,6 @@
 import { createHash } from 'node:crypto';
 import { constants } from 'node:fs';
 import { open, readlink, realpath } from 'node:fs/promises';
-import { dirname } from 'node:path';
 import { isInside } from './workspace-paths';
 
 /**
@@ -23,17 +22,13 @@ export const hexToBase64 = (hex: string): string => Buffer.from(hex, 'hex').toSt
 
 /**
  * A read stream of a regular file below `root`. O_NOFOLLOW refuses a symlink as the last
- * component; the real path of its folder is checked too, so a folder swapped for a link
- * after the scan cannot lead the read out of the workspace.
+ * component and O_NONBLOCK keeps a FIFO swapped in from blocking the open; then the
+ * descriptor's real path is checked, so a folder swapped for a link after the scan cannot
+ * lead the read out of the workspace, whatever happened to the path in between.
  */
 export async function openNoFollow(path: string, root?: string): Promise<NodeJS.ReadableStream> {
+  const handle = await open(path, constants.O_RDONLY | constants.O_NOFOLLOW | constants.O_NONBLOCK);
   if (root !== undefined) {
-    const folder = await realpath(dirname(path));
-    if (!isInside(await realpath(root), folder)) throw Object.assign(new Error(`${path} resolves outside the workspace`), { code: 'EXDEV' });
-  }
-  const handle = await open(path, constants.O_RDONLY | constants.O_NOFOLLOW);
-  if (root !== undefined) {
-    // What was actually opened, whatever happened to the path since the check above.
     const opened = await readlink(`/proc/self/fd/${handle.fd}`).catch(() => null);
     if (opened === null || !isInside(await realpath(root), opened)) {
       await handle.close();

@@ -42,19 +42,6 @@ export class MaterializeService {
     @Inject(APP_CONFIG) private readonly config: AppConfig,
   ) {}
 
-  private readonly unverified = new Map<string, Promise<ContentStore>>();
-
-  /** A private, throw-away store for one workspace's unverified versions (removed before the rename). */
-  private unverifiedStore(staging: string): Promise<ContentStore> {
-    let store = this.unverified.get(staging);
-    if (!store) {
-      const created = new ContentStore({ root: `${staging}.unverified`, budgetBytes: Number.MAX_SAFE_INTEGER });
-      store = created.init().then(() => created);
-      this.unverified.set(staging, store);
-    }
-    return store;
-  }
-
   async materialize(ws: WorkspaceRow, dir: string, progress: (p: WorkspaceProgress) => void): Promise<MaterializeOutcome> {
     const manifest = await this.tx.run(ws.tenantId, (em) => this.repo.manifest(em, ws.caseId));
     if (manifest.length > this.config.workspaces.maxFiles) {
@@ -77,13 +64,22 @@ export class MaterializeService {
     progress({ phase: 'materializing', filesDone, filesTotal: manifest.length, bytesDone, bytesTotal, bytesDownloaded });
     const baseline: BaselineEntry[] = new Array(manifest.length);
     const folders = new Set<string>([staging]);
+    // A private, throw-away store for this workspace's unverified versions (removed before the rename).
+    let unverified: Promise<ContentStore> | null = null;
+    const unverifiedStore = (): Promise<ContentStore> => {
+      if (!unverified) {
+        const store = new ContentStore({ root: `${staging}.unverified`, budgetBytes: Number.MAX_SAFE_INTEGER });
+        unverified = store.init().then(() => store);
+      }
+      return unverified;
+    };
 
     await forEachLimit(manifest, this.config.workspaces.downloadConcurrency, async (entry, index) => {
       const target = resolveInWorkspace(staging, entry.path);
       // An unverified version's SHA-256 is only what its uploader declared: it must not be
       // served from the node's shared store (that could be another tenant's bytes under the
       // same digest), so it is downloaded and checked like a first fetch, into a store of its own.
-      const store = entry.verified ? this.content : await this.unverifiedStore(staging);
+      const store = entry.verified ? this.content : await unverifiedStore();
       const got = await store
         .ensure(entry.sha256Hex, entry.size, () => this.store.getVersion(entry.objectKey, entry.s3VersionId), { pin: true })
         .catch((err: unknown) => {
@@ -124,7 +120,7 @@ export class MaterializeService {
       bytesDone += entry.size;
       if (got.downloaded) bytesDownloaded += entry.size;
       progress({ phase: 'materializing', filesDone, filesTotal: manifest.length, bytesDone, bytesTotal, bytesDownloaded });
-    }).finally(() => this.unverified.delete(staging));
+    });
 
     await rm(`${staging}.unverified`, { recursive: true, force: true });
     await rename(staging, dir);

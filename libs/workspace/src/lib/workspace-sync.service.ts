@@ -203,11 +203,11 @@ export class WorkspaceSyncService {
     const pending = await this.tx.run(ws.tenantId, (em) => this.repo.pendingSyncVersions(em, ws.id));
     if (pending.length === 0) return;
     const heads = new Map<string, { versionId: string; etag: string } | null>();
-    for (const p of pending) {
+    await forEachLimit(pending, this.config.workspaces.uploadConcurrency, async (p) => {
       const head = await this.store.headCurrent(p.objectKey);
       const mine = head && head.checksumSha256 === hexToBase64(p.sha256Hex) && head.size === p.size;
       heads.set(p.versionId, mine ? { versionId: head.versionId, etag: head.etag } : null);
-    }
+    });
     await this.tx.run(ws.tenantId, async (em) => {
       const locked = await this.repo.lockFiles(em, [...new Set(pending.map((p) => p.fileId))]);
       for (const p of pending) {

@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { parentFolders } from '@case-storage/domain';
-import { WorkspaceStatus } from '@case-storage/persistence';
+import { commitPendingVersions, endPendingVersion, retireFileIfEmpty, returnedRows, WorkspaceStatus } from '@case-storage/persistence';
 import { DataSource, EntityManager } from 'typeorm';
 import { BaselineEntry } from './sync-plan';
 
@@ -285,16 +285,11 @@ export class WorkspaceRepository {
   }
 
   async failVersion(em: EntityManager, versionId: string, reason: string): Promise<void> {
-    await em.query(`UPDATE file_versions SET status = 'failed', failure_reason = $2 WHERE id = $1 AND status = 'pending'`, [versionId, reason]);
+    await endPendingVersion(em, versionId, 'failed', reason);
   }
 
-  /** A file that never got a committed version and has no write in flight frees its path. */
   async retireFileIfEmpty(em: EntityManager, fileId: string): Promise<void> {
-    await em.query(
-      `UPDATE files SET deleted_at = now() WHERE id = $1 AND current_version_id IS NULL AND deleted_at IS NULL
-         AND NOT EXISTS (SELECT 1 FROM file_versions WHERE file_id = $1 AND status = 'pending')`,
-      [fileId],
-    );
+    await retireFileIfEmpty(em, fileId);
   }
 
   /** True when this stored version is already some committed version of the file (a replayed adoption). */
@@ -316,31 +311,24 @@ export class WorkspaceRepository {
         RETURNING id`,
       [fileId, source.fileId, source.versionId, versionId],
     );
-    const rows = Array.isArray(result) && Array.isArray(result[0]) ? result[0] : result;
-    return Array.isArray(rows) && rows.length > 0;
+    return returnedRows(result).length > 0;
   }
 
-  /** Numbers the version (max + 1 under the file's lock) and makes it current. */
+  /** Numbers the version (max + 1 under the file's lock), makes it current and, for a derivative, records its source. */
   async commitVersion(
     em: EntityManager,
     c: { versionId: string; fileId: string; s3VersionId: string; etag: string; contentType: string; derivedFrom: { fileId: string; versionId: string } | null },
   ): Promise<number> {
-    const result: unknown = await em.query(
-      `UPDATE file_versions v SET status = 'committed', s3_version_id = $2, etag = $3, committed_at = now(), verified_at = now(),
-              expires_at = NULL, version_no = (SELECT coalesce(max(x.version_no), 0) + 1 FROM file_versions x WHERE x.file_id = v.file_id)
-        WHERE v.id = $1 AND v.status = 'pending' RETURNING v.version_no AS "versionNo"`,
-      [c.versionId, c.s3VersionId, c.etag],
-    );
-    // The PostgreSQL driver answers an UPDATE ... RETURNING as [rows, affected].
-    const rows = (Array.isArray(result) && Array.isArray(result[0]) ? result[0] : result) as Array<{ versionNo: number }>;
+    // The agent hashed the bytes and storage checked them against that hash: verified.
+    const numbers = await commitPendingVersions(em, [{ ...c, verified: true }]);
     if (c.derivedFrom) {
-      await em.query(
-        `UPDATE files SET current_version_id = $2, content_type = $3, kind = 'derived', derived_from_file_id = $4, derived_from_version_id = $5
-          WHERE id = $1 AND (kind = 'derived' OR current_version_id IS NULL)`,
-        [c.fileId, c.versionId, c.contentType, c.derivedFrom.fileId, c.derivedFrom.versionId],
-      );
+      await em.query(`UPDATE files SET derived_from_file_id = $2, derived_from_version_id = $3 WHERE id = $1 AND kind = 'derived'`, [
+        c.fileId,
+        c.derivedFrom.fileId,
+        c.derivedFrom.versionId,
+      ]);
     }
-    await em.query(`UPDATE files SET current_version_id = $2, content_type = $3 WHERE id = $1`, [c.fileId, c.versionId, c.contentType]);
-    return rows[0]?.versionNo ?? 0;
+    return numbers.get(c.versionId) ?? 0;
   }
 }
+
